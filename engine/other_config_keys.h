@@ -1,0 +1,60 @@
+// Every other_config key xcr reads or writes, with its meaning. These follow Xen Orchestra's
+// conventions (see docs/xo-compat.md) so a chain started by one tool can be continued by the
+// other. All values are strings.
+#ifndef XCR_ENGINE_OTHER_CONFIG_KEYS_H_
+#define XCR_ENGINE_OTHER_CONFIG_KEYS_H_
+
+#include <string_view>
+
+namespace xcr::engine::keys {
+
+// Job id. On the source snapshot VM and its VDIs; on the replica VM and its VDIs.
+inline constexpr std::string_view kJob = "xo:backup:job";
+// Schedule id. Same objects as kJob.
+inline constexpr std::string_view kSchedule = "xo:backup:schedule";
+// UUID of the source VM (not of the snapshot). Same objects as kJob.
+inline constexpr std::string_view kVm = "xo:backup:vm";
+// "YYYYMMDDTHH:MM:SSZ" (UTC). On a source snapshot: the time right after the snapshot. On a
+// replica: the time of the run, written LAST; kDatetimePlaceholder while data is flowing, so an
+// interrupted copy sorts oldest and is removed by the next run.
+inline constexpr std::string_view kDatetime = "xo:backup:datetime";
+inline constexpr std::string_view kDatetimePlaceholder = "19700101T000000Z";
+// UUID of the target SR. On the replica VM and its VDIs.
+inline constexpr std::string_view kSr = "xo:backup:sr";
+// "true" on a source snapshot VM and its VDIs once a transfer from it succeeded: only such a
+// snapshot may serve as a delta base.
+inline constexpr std::string_view kExported = "xo:backup:exported";
+// "true" on every object given the full key set (marks writes by fixed XO code; harmless).
+inline constexpr std::string_view kIncludeNonNbdQcow2Fix = "xo:backup:includeNonNbdQcow2Fix";
+// Number of deltas since the last full, decimal. On the replica VM + VDIs and the source snapshot.
+inline constexpr std::string_view kDeltaChainLength = "xo:backup:deltaChainLength";
+// UUID of the source snapshot VDI (on replica VDIs) or snapshot VM (on the replica VM) whose
+// content this object holds: how the next run finds the replica of its base.
+inline constexpr std::string_view kCopyOf = "xo:copy_of";
+// UUID of the source snapshot VDI whose content this VDI holds, direction-agnostic. On source
+// snapshot VDIs (their own UUID) and replica VDIs.
+inline constexpr std::string_view kContentKey = "xo:backup:contentKey";
+// On a target VDI during an upload: the import task's uuid and the byte count; removed after.
+inline constexpr std::string_view kImportTask = "xo:import:task";
+inline constexpr std::string_view kImportLength = "xo:import:length";
+
+// xcr's own keys (namespaced "xcr:"; Xen Orchestra ignores them).
+// SHA-256 (hex) of the virtual content of a replica VDI, computed while streaming.
+inline constexpr std::string_view kXcrContentSha256 = "xcr:content_sha256";
+// Id of the run that wrote a replica (also in the task log).
+inline constexpr std::string_view kXcrRunId = "xcr:run";
+
+// blocked_operations value on replicas (Xen Orchestra's exact message) and during import.
+inline constexpr std::string_view kBlockedStartMessage =
+    "Start operation for this vm is blocked, clone it if you want to use it.";
+inline constexpr std::string_view kBlockedImportingMessage = "Importing…";
+// Tag on every replica VM.
+inline constexpr std::string_view kReplicaTag = "Continuous Replication";
+// Prefix of the replica name while data is flowing.
+inline constexpr std::string_view kImportingNamePrefix = "[Importing…] ";
+// Source disks whose name contains this are left out of snapshots and replication.
+inline constexpr std::string_view kNoBackupMarker = "[NOBAK]";
+
+}  // namespace xcr::engine::keys
+
+#endif  // XCR_ENGINE_OTHER_CONFIG_KEYS_H_
