@@ -75,6 +75,13 @@ Status Status::WithContext(std::string_view context) const {
   return s;
 }
 
+Status Status::WithMessage(std::string message) const {
+  if (ok()) return *this;
+  Status s = *this;
+  s.message_ = std::move(message);
+  return s;
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
   return std::string(StatusCodeName(code_)) + ": " + message_;

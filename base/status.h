@@ -83,6 +83,8 @@ class [[nodiscard]] Status {
 
   // Returns a copy whose message is "<context>: <message>"; code and remote fields kept.
   Status WithContext(std::string_view context) const;
+  // Returns a copy with the message replaced; code and remote fields kept. OK stays OK.
+  Status WithMessage(std::string message) const;
   // "OK" or "<code name>: <message>".
   std::string ToString() const;
 

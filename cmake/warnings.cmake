@@ -1,7 +1,8 @@
 # Strict warnings for the project's own code. Applied per target with xcr_warnings(target).
 function(xcr_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
-                         -Wnon-virtual-dtor -Wno-unused-parameter)
+                         -Wnon-virtual-dtor -Wno-unused-parameter
+                         -Wno-missing-field-initializers)
   if(XCR_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -70,3 +70,19 @@ TEST(ResultTest, ValueAndErrorPropagation) {
 
 }  // namespace
 }  // namespace xcr
+
+namespace xcr {
+namespace {
+
+TEST(StatusTest, WithMessageKeepsRemoteFields) {
+  Status s = Status::Remote("SR_BACKEND_FAILURE_44", {"", "no space", ""});
+  Status m = s.WithMessage("target SR 'x' is full");
+  EXPECT_EQ(m.code(), StatusCode::kRemoteError);
+  EXPECT_EQ(m.error_name(), "SR_BACKEND_FAILURE_44");
+  EXPECT_EQ(m.params(), s.params());
+  EXPECT_EQ(m.message(), "target SR 'x' is full");
+  EXPECT_TRUE(Status::OK().WithMessage("x").ok());
+}
+
+}  // namespace
+}  // namespace xcr

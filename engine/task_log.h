@@ -1,0 +1,92 @@
+// TaskLog: the tree a run records — run -> VM -> snapshot / export / per-target transfer /
+// retention — with start and end times, bytes, speed, status and errors a user can act on.
+// It is what `xcr replicate` summarises, what `--json` prints and what the web UI will show.
+//
+// States of a task:
+//
+//     kPending --Start()--> kRunning --Succeed()--> kSuccess
+//                               |  \---Fail()----> kFailure
+//                               \-----Skip()-----> kSkipped
+//
+// Thread-safety: all methods are safe to call concurrently (per-VM workers and per-target
+// writers record into one log); TaskIds stay valid for the log's lifetime. Time comes from the
+// Env given at construction, so tests control it.
+#ifndef XCR_ENGINE_TASK_LOG_H_
+#define XCR_ENGINE_TASK_LOG_H_
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/env.h"
+#include "base/status.h"
+
+namespace xcr::engine {
+
+enum class TaskStatus { kPending, kRunning, kSuccess, kFailure, kSkipped };
+const char* TaskStatusName(TaskStatus s);  // "pending", "running", "success", ...
+
+using TaskId = size_t;
+inline constexpr TaskId kNoParent = static_cast<TaskId>(-1);
+
+struct TaskRecord {
+  TaskId id = 0;
+  TaskId parent = kNoParent;
+  std::string label;  // "VM web-01", "export disk xvda", "transfer to sr-a"
+  TaskStatus status = TaskStatus::kPending;
+  int64_t start_unix_us = 0;
+  int64_t end_unix_us = 0;
+  uint64_t bytes = 0;                       // bytes moved by this task (transfers)
+  std::string error;                        // Status::ToString() of the failure
+  std::map<std::string, std::string> data;  // e.g. {"mode":"delta","sha256":"..."}
+  std::vector<TaskId> children;
+};
+
+class TaskLog {
+ public:
+  explicit TaskLog(Env* env) : env_(env) {}
+
+  // Adds a pending task under parent (kNoParent for a root).
+  TaskId Add(TaskId parent, std::string label);
+  // Adds and starts a task.
+  TaskId Begin(TaskId parent, std::string label);
+  void Start(TaskId id);
+  void Succeed(TaskId id);
+  // Records status.ToString() as the error; an OK status counts as success.
+  void Fail(TaskId id, const Status& status);
+  // Ends the task as success if status is OK, else failure. Returns status unchanged.
+  Status End(TaskId id, const Status& status);
+  void Skip(TaskId id, std::string reason);
+  void AddBytes(TaskId id, uint64_t n);
+  void SetData(TaskId id, const std::string& key, std::string value);
+
+  TaskRecord Get(TaskId id) const;
+  std::vector<TaskRecord> Snapshot() const;  // every task, in creation order
+
+  // Duration in seconds (until now if still running); bytes/second over that duration.
+  double Seconds(const TaskRecord& t) const;
+  double BytesPerSecond(const TaskRecord& t) const;
+
+  // The whole tree as JSON: [{"label", "status", "start", "end", "duration_s", "bytes",
+  // "bytes_per_s", "error", "data", "children": [...]}, ...] (roots in order).
+  std::string ToJson() const;
+  // A human report, one line per task, indented by depth:
+  //   "✓ transfer to sr-a  1.00 GiB in 2.1 s (487 MiB/s)" / "✗ ... : error".
+  std::string ToText() const;
+
+ private:
+  TaskRecord& At(TaskId id);
+
+  Env* env_;
+  mutable std::mutex mu_;
+  std::vector<TaskRecord> tasks_;
+};
+
+// "1.50 GiB", "512 B", "3.2 MiB" (binary units).
+std::string FormatBytes(uint64_t bytes);
+
+}  // namespace xcr::engine
+
+#endif  // XCR_ENGINE_TASK_LOG_H_

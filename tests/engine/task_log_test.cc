@@ -1,0 +1,70 @@
+#include "engine/task_log.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/testutil/fake_clock_env.h"
+
+namespace xcr::engine {
+namespace {
+
+TEST(TaskLogTest, RecordsTreeTimesBytesAndErrors) {
+  testing::FakeClockEnv env;
+  TaskLog log(&env);
+  TaskId run = log.Begin(kNoParent, "run");
+  TaskId vm = log.Begin(run, "VM web-01");
+  TaskId a = log.Begin(vm, "transfer to sr-a");
+  TaskId b = log.Begin(vm, "transfer to sr-b");
+  env.Advance(2000000);
+  log.AddBytes(a, 1 << 20);
+  log.AddBytes(a, 1 << 20);
+  log.Succeed(a);
+  log.Fail(b, Status::Remote("SR_BACKEND_FAILURE_44", {"", "full", ""}));
+  log.SetData(vm, "mode", "delta");
+  EXPECT_TRUE(log.End(vm, Status::OK()).ok());
+  log.Succeed(run);
+
+  TaskRecord ra = log.Get(a);
+  EXPECT_EQ(ra.status, TaskStatus::kSuccess);
+  EXPECT_EQ(ra.bytes, 2u << 20);
+  EXPECT_DOUBLE_EQ(log.Seconds(ra), 2.0);
+  EXPECT_DOUBLE_EQ(log.BytesPerSecond(ra), static_cast<double>(1 << 20));
+  EXPECT_EQ(log.Get(b).status, TaskStatus::kFailure);
+  EXPECT_NE(log.Get(b).error.find("SR_BACKEND_FAILURE_44"), std::string::npos);
+  EXPECT_EQ(log.Get(vm).children, (std::vector<TaskId>{a, b}));
+
+  nlohmann::json j = nlohmann::json::parse(log.ToJson());
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["label"], "run");
+  const auto& jvm = j[0]["children"][0];
+  EXPECT_EQ(jvm["data"]["mode"], "delta");
+  EXPECT_EQ(jvm["children"][0]["bytes"], 2u << 20);
+  EXPECT_EQ(jvm["children"][1]["status"], "failure");
+  EXPECT_EQ(jvm["children"][0]["start"], "20261123T09:41:07Z");
+
+  std::string text = log.ToText();
+  EXPECT_NE(text.find("    ✓ transfer to sr-a  2.00 MiB in 2.0 s (1.00 MiB/s)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    ✗ transfer to sr-b: remote error: SR_BACKEND_FAILURE_44"),
+            std::string::npos)
+      << text;
+}
+
+TEST(TaskLogTest, SkipKeepsReason) {
+  testing::FakeClockEnv env;
+  TaskLog log(&env);
+  TaskId t = log.Add(kNoParent, "retention");
+  log.Skip(t, "run failed");
+  EXPECT_EQ(log.Get(t).status, TaskStatus::kSkipped);
+  EXPECT_NE(log.ToText().find("- retention: run failed"), std::string::npos);
+}
+
+TEST(FormatBytesTest, BinaryUnits) {
+  EXPECT_EQ(FormatBytes(0), "0 B");
+  EXPECT_EQ(FormatBytes(1023), "1023 B");
+  EXPECT_EQ(FormatBytes(1536), "1.50 KiB");
+  EXPECT_EQ(FormatBytes(uint64_t{64} << 30), "64.00 GiB");
+}
+
+}  // namespace
+}  // namespace xcr::engine
