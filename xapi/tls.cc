@@ -1,0 +1,79 @@
+#include "xapi/tls.h"
+
+#include <openssl/sha.h>
+
+namespace xcr::xapi {
+
+namespace {
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Result<Fingerprint> ParseFingerprint(std::string_view text) {
+  std::string_view rest = text;
+  for (std::string_view prefix : {"SHA256:", "sha256:", "SHA-256:", "sha-256:"}) {
+    if (rest.substr(0, prefix.size()) == prefix) {
+      rest.remove_prefix(prefix.size());
+      break;
+    }
+  }
+  Fingerprint fp{};
+  size_t nibbles = 0;
+  for (char c : rest) {
+    if (c == ':') continue;
+    int d = HexDigit(c);
+    if (d < 0) {
+      return Status::InvalidArgument("fingerprint '" + std::string(text) +
+                                     "': unexpected character '" + std::string(1, c) +
+                                     "' (want SHA256:AA:BB:... with 32 hex bytes)");
+    }
+    if (nibbles >= 64) break;
+    fp[nibbles / 2] = static_cast<uint8_t>(fp[nibbles / 2] | (nibbles % 2 == 0 ? d << 4 : d));
+    ++nibbles;
+  }
+  size_t digits = 0;
+  for (char c : rest) digits += (c != ':');
+  if (digits != 64) {
+    return Status::InvalidArgument("fingerprint '" + std::string(text) + "' has " +
+                                   std::to_string(digits) +
+                                   " hex digits; a SHA-256 fingerprint has 64");
+  }
+  return fp;
+}
+
+std::string FormatFingerprint(const Fingerprint& fp) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "SHA256:";
+  for (size_t i = 0; i < fp.size(); ++i) {
+    if (i > 0) out += ':';
+    out += kHex[fp[i] >> 4];
+    out += kHex[fp[i] & 15];
+  }
+  return out;
+}
+
+Fingerprint FingerprintOfDer(std::string_view der) {
+  Fingerprint fp{};
+  SHA256(reinterpret_cast<const unsigned char*>(der.data()), der.size(), fp.data());
+  return fp;
+}
+
+std::string TlsTrust::Describe() const {
+  switch (mode) {
+    case Mode::kSystemCa:
+      return "system-ca";
+    case Mode::kPinned:
+      return "pinned " + FormatFingerprint(pin);
+    case Mode::kInsecure:
+      return "insecure";
+  }
+  return "?";
+}
+
+}  // namespace xcr::xapi
