@@ -13,11 +13,19 @@ std::string HttpResponse::Header(std::string_view name) const {
 
 Result<HttpResponse> FailAfterTransport::Post(std::string_view path, std::string_view body,
                                               const HttpHeaders& headers) {
-  if (remaining_.fetch_sub(1) <= 0) {
-    failures_.fetch_add(1);
+  if (budget_->fetch_sub(1) <= 0) {
     return Status::Unavailable("injected failure: " + inner_->base_url() + " unreachable");
   }
   return inner_->Post(path, body, headers);
+}
+
+TransportFactory FailAfterTransport::Factory(TransportFactory inner, int successes) {
+  auto budget = std::make_shared<std::atomic<int>>(successes);
+  return [inner = std::move(inner),
+          budget](const std::string& url) -> Result<std::unique_ptr<Transport>> {
+    XCR_ASSIGN_OR_RETURN(std::unique_ptr<Transport> t, inner(url));
+    return std::unique_ptr<Transport>(std::make_unique<FailAfterTransport>(std::move(t), budget));
+  };
 }
 
 }  // namespace xcr::xapi

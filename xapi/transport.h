@@ -51,26 +51,28 @@ class Transport {
 using TransportFactory =
     std::function<Result<std::unique_ptr<Transport>>(const std::string& base_url)>;
 
-// Passes the first `successes` requests (counted across all threads) to `inner`, then fails
-// every later one with kUnavailable "injected failure". Does not own `inner` unless given a
-// unique_ptr.
+// Passes the first `successes` requests (counted across all threads, and across every transport
+// sharing the same budget) to the inner transport, then fails every later one with kUnavailable
+// "injected failure". Beast's fail_count idea: a test loops N = 0..k to walk every error path.
 class FailAfterTransport : public Transport {
  public:
-  FailAfterTransport(Transport* inner, int successes) : inner_(inner), remaining_(successes) {}
-  FailAfterTransport(std::unique_ptr<Transport> inner, int successes)
-      : owned_(std::move(inner)), inner_(owned_.get()), remaining_(successes) {}
+  using Budget = std::shared_ptr<std::atomic<int>>;
+  FailAfterTransport(Transport* inner, int successes)
+      : inner_(inner), budget_(std::make_shared<std::atomic<int>>(successes)) {}
+  FailAfterTransport(std::unique_ptr<Transport> inner, Budget budget)
+      : owned_(std::move(inner)), inner_(owned_.get()), budget_(std::move(budget)) {}
 
   Result<HttpResponse> Post(std::string_view path, std::string_view body,
                             const HttpHeaders& headers) override;
   std::string base_url() const override { return inner_->base_url(); }
-  // Number of requests refused so far.
-  int failures() const { return failures_.load(); }
+
+  // A factory whose transports (opened by `inner`) share one budget of `successes` requests.
+  static TransportFactory Factory(TransportFactory inner, int successes);
 
  private:
   std::unique_ptr<Transport> owned_;
   Transport* inner_;
-  std::atomic<int> remaining_;
-  std::atomic<int> failures_{0};
+  Budget budget_;
 };
 
 }  // namespace xcr::xapi

@@ -1,0 +1,81 @@
+// Credentials and TLS trust for xcr tools, the same in every one:
+//
+//   --credentials FILE   a file of mode 0600 (refused if group/world can read it), one line per
+//                        pool: "URL USER PASSWORD"; '#' starts a comment; blank lines are fine.
+//                        The password is the rest of the line (it may hold spaces).
+//   XCR_PASSWORD         environment variable with the password; user from --user (default root)
+//   (neither)            a prompt on the terminal, without echo
+//   --fingerprint FP     pin the host certificate's SHA-256 ("SHA256:AB:CD:...")
+//   --insecure           no certificate verification (explicit)
+//   (neither)            system CA store; if the host's certificate is not CA-signed and a
+//                        terminal is present, its fingerprint is shown and the user may trust it
+//                        for this run (trust on first use); otherwise the error says which
+//                        --fingerprint to pass after checking it.
+//
+// "user:password@" in a URL on the command line is refused (see http_url.h): it leaks into
+// process listings and shell history. Passwords never appear in messages.
+// Thread-safety: functions are thread-safe except the terminal prompt.
+#ifndef XCR_XAPI_CREDENTIALS_H_
+#define XCR_XAPI_CREDENTIALS_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/env.h"
+#include "base/result.h"
+#include "xapi/tls.h"
+
+namespace xcr::xapi {
+
+struct Credentials {
+  std::string user;
+  std::string password;  // secret
+};
+
+struct CredentialsEntry {
+  std::string url;  // normalised "scheme://host[:port]"
+  Credentials credentials;
+};
+
+// Parses the content of a credentials file; `path` names it in errors (kInvalidArgument with the
+// line number; the line's text is never quoted since it may hold a password).
+Result<std::vector<CredentialsEntry>> ParseCredentialsFile(std::string_view content,
+                                                           std::string_view path);
+// Reads and parses a credentials file. kPermissionDenied if group or others may read or write it
+// ("chmod 600 FILE"); kNotFound if missing.
+Result<std::vector<CredentialsEntry>> LoadCredentialsFile(Env* env, const std::string& path);
+
+// Asks the user `question`; echo=false for passwords. Returns the answer without newline, or
+// kFailedPrecondition when there is no terminal.
+using PromptFn = std::function<Result<std::string>(const std::string& question, bool echo)>;
+// A PromptFn on the controlling terminal (/dev/tty), echo off for secrets.
+PromptFn TerminalPrompt();
+
+// Command-line flags shared by the xcr tools.
+struct ClientFlags {
+  std::string credentials_file;
+  std::string user;         // --user (with XCR_PASSWORD or the prompt); default root
+  std::string fingerprint;  // --fingerprint
+  bool insecure = false;    // --insecure
+};
+// If args[*i] is one of the flags above ("--flag VALUE" or "--flag=VALUE"), stores it, advances
+// *i past it and returns true; false if it is not one of ours; kInvalidArgument if its value is
+// missing or it conflicts (--fingerprint with --insecure).
+Result<bool> TakeClientFlag(const std::vector<std::string>& args, size_t* i, ClientFlags* flags);
+
+// Credentials for `url`: from the credentials file's line for that URL, else XCR_PASSWORD (read
+// through `getenv`), else the prompt. `getenv` and `prompt` are injectable for tests.
+Result<Credentials> ResolveCredentials(
+    const ClientFlags& flags, const std::string& url, Env* env, const PromptFn& prompt,
+    const std::function<const char*(const char*)>& getenv_fn = nullptr);
+
+// The trust policy for `url`: --fingerprint, --insecure, plain http (no TLS), or the system CA
+// store with trust-on-first-use through `prompt` when the host's certificate is not CA-signed.
+Result<TlsTrust> ResolveTrust(const ClientFlags& flags, const std::string& url,
+                              const PromptFn& prompt);
+
+}  // namespace xcr::xapi
+
+#endif  // XCR_XAPI_CREDENTIALS_H_
