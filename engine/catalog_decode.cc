@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "xapi/records.h"
 #include "xapi/xmlrpc.h"
 
 namespace xcr::engine {
@@ -12,30 +13,7 @@ using xapi::Value;
 
 Status Missing(std::string_view cls, const std::string& ref, std::string_view field) {
   return Status::Corruption(std::string(cls) + " record " + ref + ": field '" + std::string(field) +
-                            "' missing or of the wrong type");
-}
-
-Result<std::string> Str(const Value& rec, std::string_view cls, const std::string& ref,
-                        std::string_view field) {
-  const Value* v = rec.Find(field);
-  if (!v) return Missing(cls, ref, field);
-  auto s = v->AsString();
-  if (!s.ok()) return Missing(cls, ref, field);
-  return *s;
-}
-
-std::string OptStr(const Value& rec, std::string_view field) {
-  const Value* v = rec.Find(field);
-  if (!v) return {};
-  auto s = v->AsString();
-  return s.ok() ? *s : std::string();
-}
-
-bool OptBool(const Value& rec, std::string_view field) {
-  const Value* v = rec.Find(field);
-  if (!v) return false;
-  auto b = v->AsBool();
-  return b.ok() && *b;
+                            "' missing");
 }
 
 Result<const xapi::Struct*> Records(const Value& all, std::string_view cls) {
@@ -45,29 +23,33 @@ Result<const xapi::Struct*> Records(const Value& all, std::string_view cls) {
   return &all.structure();
 }
 
-Result<VdiView> DecodeVdi(const std::string& ref, const Value& rec,
+Result<VdiView> DecodeVdi(const std::string& ref, const Value& value,
                           const std::map<std::string, std::string>& sr_uuid_by_ref) {
+  auto rec = xapi::VdiRecord::Decode(value);
+  if (!rec.ok()) return rec.status().WithContext("VDI record " + ref);
+  if (rec->uuid.empty()) return Missing("VDI", ref, "uuid");
+  if (!rec->raw.count("virtual_size")) return Missing("VDI", ref, "virtual_size");
   VdiView v;
   v.ref = ref;
-  XCR_ASSIGN_OR_RETURN(v.uuid, Str(rec, "VDI", ref, "uuid"));
-  v.name_label = OptStr(rec, "name_label");
-  std::string sr = OptStr(rec, "SR");
-  auto it = sr_uuid_by_ref.find(sr);
-  if (it != sr_uuid_by_ref.end()) v.sr_uuid = it->second;
-  const Value* size = rec.Find("virtual_size");
-  if (!size || !size->AsInt().ok()) return Missing("VDI", ref, "virtual_size");
-  v.virtual_size = static_cast<uint64_t>(*size->AsInt());
-  v.is_a_snapshot = OptBool(rec, "is_a_snapshot");
-  v.snapshot_of = OptStr(rec, "snapshot_of");
-  XCR_ASSIGN_OR_RETURN(v.other_config, DecodeStringMap(rec, "other_config"));
+  v.uuid = rec->uuid;
+  v.name_label = rec->name_label;
+  auto sr = sr_uuid_by_ref.find(rec->SR);
+  if (sr != sr_uuid_by_ref.end()) v.sr_uuid = sr->second;
+  v.virtual_size = static_cast<uint64_t>(rec->virtual_size);
+  v.is_a_snapshot = rec->is_a_snapshot;
+  v.snapshot_of = rec->snapshot_of;
+  v.other_config = std::move(rec->other_config);
   return v;
 }
 
 Result<std::map<std::string, std::string>> SrUuids(const PoolRecords& r) {
   std::map<std::string, std::string> out;
   XCR_ASSIGN_OR_RETURN(const xapi::Struct* srs, Records(r.srs, "SR"));
-  for (const auto& [ref, rec] : *srs) {
-    XCR_ASSIGN_OR_RETURN(out[ref], Str(rec, "SR", ref, "uuid"));
+  for (const auto& [ref, value] : *srs) {
+    auto rec = xapi::SrRecord::Decode(value);
+    if (!rec.ok()) return rec.status().WithContext("SR record " + ref);
+    if (rec->uuid.empty()) return Missing("SR", ref, "uuid");
+    out[ref] = rec->uuid;
   }
   return out;
 }
@@ -84,22 +66,6 @@ bool UserdeviceLess(const std::string& a, const std::string& b) {
 }
 
 }  // namespace
-
-Result<StringMap> DecodeStringMap(const Value& record, std::string_view field) {
-  StringMap out;
-  const Value* v = record.Find(field);
-  if (!v || v->is_nil()) return out;
-  if (!v->is_struct()) {
-    return Status::Corruption("field '" + std::string(field) + "' is not a map");
-  }
-  for (const auto& [k, val] : v->structure()) {
-    auto s = val.AsString();
-    if (!s.ok())
-      return Status::Corruption("map '" + std::string(field) + "' key '" + k + "' is not a string");
-    out[k] = *s;
-  }
-  return out;
-}
 
 Result<std::vector<VdiView>> DecodeVdis(const PoolRecords& r) {
   XCR_ASSIGN_OR_RETURN(auto sr_uuids, SrUuids(r));
@@ -120,40 +86,41 @@ Result<std::vector<VmView>> DecodeVms(const PoolRecords& r) {
   XCR_ASSIGN_OR_RETURN(const xapi::Struct* vdis, Records(r.vdis, "VDI"));
 
   std::vector<VmView> out;
-  for (const auto& [ref, rec] : *vms) {
-    if (OptBool(rec, "is_control_domain")) continue;
+  for (const auto& [ref, value] : *vms) {
+    auto rec = xapi::VmRecord::Decode(value);
+    if (!rec.ok()) return rec.status().WithContext("VM record " + ref);
+    if (rec->is_control_domain) continue;
+    if (rec->uuid.empty()) return Missing("VM", ref, "uuid");
     VmView vm;
     vm.ref = ref;
-    XCR_ASSIGN_OR_RETURN(vm.uuid, Str(rec, "VM", ref, "uuid"));
-    vm.name_label = OptStr(rec, "name_label");
-    vm.is_a_template = OptBool(rec, "is_a_template");
-    vm.is_a_snapshot = OptBool(rec, "is_a_snapshot");
-    vm.snapshot_of = OptStr(rec, "snapshot_of");
-    if (const Value* t = rec.Find("snapshot_time"); t && t->is_datetime()) {
-      auto secs = xapi::ParseXapiDateTime(t->datetime().iso8601);
+    vm.uuid = rec->uuid;
+    vm.name_label = rec->name_label;
+    vm.is_a_template = rec->is_a_template;
+    vm.is_a_snapshot = rec->is_a_snapshot;
+    vm.snapshot_of = rec->snapshot_of;
+    if (!rec->snapshot_time.empty()) {
+      auto secs = xapi::ParseXapiDateTime(rec->snapshot_time);
       if (secs.ok()) vm.snapshot_time = *secs;
     }
-    XCR_ASSIGN_OR_RETURN(vm.other_config, DecodeStringMap(rec, "other_config"));
-    XCR_ASSIGN_OR_RETURN(vm.blocked_operations, DecodeStringMap(rec, "blocked_operations"));
-    if (const Value* tags = rec.Find("tags"); tags && tags->is_array()) {
-      for (const Value& t : tags->array()) {
+    vm.other_config = std::move(rec->other_config);
+    vm.blocked_operations = std::move(rec->blocked_operations);
+    if (auto tags = rec->raw.find("tags"); tags != rec->raw.end() && tags->second.is_array()) {
+      for (const Value& t : tags->second.array()) {
         if (t.is_string()) vm.tags.push_back(t.string());
       }
     }
-    if (const Value* refs = rec.Find("VBDs"); refs && refs->is_array()) {
-      for (const Value& vbd_ref : refs->array()) {
-        if (!vbd_ref.is_string()) continue;
-        auto vbd = vbds->find(vbd_ref.string());
-        if (vbd == vbds->end()) continue;  // raced with a VBD.destroy
-        if (OptStr(vbd->second, "type") != "Disk" || OptBool(vbd->second, "empty")) continue;
-        std::string vdi_ref = OptStr(vbd->second, "VDI");
-        auto vdi = vdis->find(vdi_ref);
-        if (vdi == vdis->end()) continue;
-        DiskView d;
-        d.userdevice = OptStr(vbd->second, "userdevice");
-        XCR_ASSIGN_OR_RETURN(d.vdi, DecodeVdi(vdi_ref, vdi->second, sr_uuids));
-        vm.disks.push_back(std::move(d));
-      }
+    for (const std::string& vbd_ref : rec->VBDs) {
+      auto vbd_value = vbds->find(vbd_ref);
+      if (vbd_value == vbds->end()) continue;  // raced with a VBD.destroy
+      auto vbd = xapi::VbdRecord::Decode(vbd_value->second);
+      if (!vbd.ok()) return vbd.status().WithContext("VBD record " + vbd_ref);
+      if (vbd->type != "Disk" || vbd->empty) continue;
+      auto vdi = vdis->find(vbd->VDI);
+      if (vdi == vdis->end()) continue;
+      DiskView d;
+      d.userdevice = vbd->userdevice;
+      XCR_ASSIGN_OR_RETURN(d.vdi, DecodeVdi(vbd->VDI, vdi->second, sr_uuids));
+      vm.disks.push_back(std::move(d));
     }
     std::sort(vm.disks.begin(), vm.disks.end(), [](const DiskView& a, const DiskView& b) {
       return UserdeviceLess(a.userdevice, b.userdevice);

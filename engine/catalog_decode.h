@@ -2,8 +2,8 @@
 // VM/VBD/VDI/SR.get_all_records (each a struct ref -> record). A VM's disks are its VBDs of
 // type "Disk" with a VDI, in userdevice order; CD drives and empty VBDs are left out.
 //
-// Records missing a field the engine needs are an error naming the class, ref and field; fields
-// the engine does not use are ignored.
+// Records are decoded with xapi/records.h; a record missing a field the engine needs (uuid,
+// virtual_size) is an error naming the class, ref and field.
 #ifndef XCR_ENGINE_CATALOG_DECODE_H_
 #define XCR_ENGINE_CATALOG_DECODE_H_
 
@@ -27,9 +27,6 @@ Result<std::vector<VmView>> DecodeVms(const PoolRecords& records);
 
 // Every VDI, with its SR's uuid (the VDIs on a target SR are a TargetInventory).
 Result<std::vector<VdiView>> DecodeVdis(const PoolRecords& records);
-
-// A (string -> string) map field, e.g. other_config; empty when absent.
-Result<StringMap> DecodeStringMap(const xapi::Value& record, std::string_view field);
 
 }  // namespace xcr::engine
 

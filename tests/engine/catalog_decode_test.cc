@@ -83,7 +83,7 @@ TEST(CatalogDecodeTest, MissingVirtualSizeIsAnErrorNamingTheField) {
   auto vms = DecodeVms(r);
   ASSERT_FALSE(vms.ok());
   EXPECT_EQ(vms.status().code(), StatusCode::kCorruption);
-  EXPECT_NE(vms.status().message().find("VDI record OpaqueRef:vdi0: field 'virtual_size'"),
+  EXPECT_NE(vms.status().message().find("VDI record OpaqueRef:vdi0: field 'virtual_size' missing"),
             std::string::npos)
       << vms.status().message();
 }
