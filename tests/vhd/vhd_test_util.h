@@ -3,11 +3,15 @@
 #ifndef XCR_TESTS_VHD_VHD_TEST_UTIL_H_
 #define XCR_TESTS_VHD_VHD_TEST_UTIL_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <map>
+#include <memory>
 #include <span>
 #include <vector>
 
+#include "base/env.h"
 #include "base/stream.h"
 #include "vhd/endian.h"
 #include "vhd/format.h"
@@ -23,6 +27,26 @@ class VectorSink : public Sink {
   }
   std::vector<uint8_t> bytes;
 };
+
+// A RandomAccessFile over a copy of some bytes.
+class MemFile : public RandomAccessFile {
+ public:
+  explicit MemFile(std::vector<uint8_t> data) : data_(std::move(data)) {}
+  Result<size_t> ReadAt(uint64_t offset, std::span<uint8_t> buf) const override {
+    if (offset >= data_.size()) return size_t{0};
+    size_t n = std::min<uint64_t>(buf.size(), data_.size() - offset);
+    std::memcpy(buf.data(), data_.data() + offset, n);
+    return n;
+  }
+  Result<uint64_t> Size() const override { return data_.size(); }
+
+ private:
+  std::vector<uint8_t> data_;
+};
+
+inline std::unique_ptr<RandomAccessFile> MemFileOf(std::vector<uint8_t> data) {
+  return std::make_unique<MemFile>(std::move(data));
+}
 
 // A block's content: data (block_size bytes) and bitmap (empty = all set).
 struct TestBlock {
