@@ -1,0 +1,159 @@
+#include "xapi/credentials.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "tests/testutil/status_matchers.h"
+#include "tests/testutil/temp_dir.h"
+
+namespace xcr::xapi {
+namespace {
+
+TEST(CredentialsTest, ParsesLinesCommentsAndBlankLines) {
+  ASSERT_OK_AND_ASSIGN(auto entries,
+                       ParseCredentialsFile("# pools\n"
+                                            "\n"
+                                            "https://xen1 root pass word with spaces\n"
+                                            "   # indented comment\n"
+                                            "http://127.0.0.1:8080/ admin x\r\n",
+                                            "creds"));
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].url, "https://xen1");
+  EXPECT_EQ(entries[0].credentials.user, "root");
+  EXPECT_EQ(entries[0].credentials.password, "pass word with spaces");
+  EXPECT_EQ(entries[1].url, "http://127.0.0.1:8080");
+  EXPECT_EQ(entries[1].credentials.password, "x");
+}
+
+TEST(CredentialsTest, BadLineNamesLineNumberButNotItsText) {
+  auto r = ParseCredentialsFile("https://xen1 root ok\nhttps://xen2 topsecretonly\n", "f");
+  EXPECT_STATUS(r, StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("f:2"), std::string::npos);
+  EXPECT_EQ(r.status().message().find("topsecret"), std::string::npos);
+  auto u = ParseCredentialsFile("ftp://xen1 root pw\n", "f");
+  EXPECT_STATUS(u, StatusCode::kInvalidArgument);
+  auto info = ParseCredentialsFile("https://a:hunter2@xen1 root pw\n", "f");
+  EXPECT_STATUS(info, StatusCode::kInvalidArgument);
+  EXPECT_EQ(info.status().message().find("hunter2"), std::string::npos);
+}
+
+class CredentialsFileTest : public ::testing::Test {
+ protected:
+  std::string Write(const std::string& content, mode_t mode) {
+    std::string path = dir_.File("creds");
+    std::ofstream(path) << content;
+    chmod(path.c_str(), mode);
+    return path;
+  }
+  xcr::testing::TempDir dir_;
+};
+
+TEST_F(CredentialsFileTest, RefusesGroupOrWorldReadableFile) {
+  for (mode_t mode : {0644, 0640, 0604, 0660, 0606}) {
+    std::string path = Write("https://xen1 root pw\n", mode);
+    auto r = LoadCredentialsFile(Env::Default(), path);
+    EXPECT_STATUS(r, StatusCode::kPermissionDenied);
+    EXPECT_NE(r.status().message().find("chmod 600"), std::string::npos);
+  }
+}
+
+TEST_F(CredentialsFileTest, LoadsMode0600AndResolvesByUrl) {
+  std::string path = Write("https://xen1 root pw1\nhttps://xen2:8443 admin pw2\n", 0600);
+  ClientFlags flags;
+  flags.credentials_file = path;
+  ASSERT_OK_AND_ASSIGN(Credentials c,
+                       ResolveCredentials(flags, "https://xen2:8443/", Env::Default(), nullptr));
+  EXPECT_EQ(c.user, "admin");
+  EXPECT_EQ(c.password, "pw2");
+  EXPECT_STATUS(ResolveCredentials(flags, "https://xen3", Env::Default(), nullptr),
+                StatusCode::kNotFound);
+}
+
+TEST(CredentialsTest, MissingFileIsNotFound) {
+  ClientFlags flags;
+  flags.credentials_file = "/nonexistent/xcr-creds";
+  EXPECT_STATUS(ResolveCredentials(flags, "https://xen1", Env::Default(), nullptr),
+                StatusCode::kNotFound);
+}
+
+TEST(CredentialsTest, EnvironmentVariableThenPrompt) {
+  ClientFlags flags;
+  auto env_set = [](const char* name) -> const char* {
+    return std::string(name) == "XCR_PASSWORD" ? "from-env" : nullptr;
+  };
+  auto env_unset = [](const char*) -> const char* { return nullptr; };
+  ASSERT_OK_AND_ASSIGN(Credentials a,
+                       ResolveCredentials(flags, "https://xen1", Env::Default(), nullptr, env_set));
+  EXPECT_EQ(a.user, "root");
+  EXPECT_EQ(a.password, "from-env");
+
+  flags.user = "ops";
+  std::string asked;
+  bool echoed = true;
+  PromptFn prompt = [&](const std::string& q, bool echo) -> Result<std::string> {
+    asked = q;
+    echoed = echo;
+    return std::string("typed");
+  };
+  ASSERT_OK_AND_ASSIGN(
+      Credentials b, ResolveCredentials(flags, "https://xen1", Env::Default(), prompt, env_unset));
+  EXPECT_EQ(b.user, "ops");
+  EXPECT_EQ(b.password, "typed");
+  EXPECT_FALSE(echoed);
+  EXPECT_NE(asked.find("ops"), std::string::npos);
+
+  PromptFn no_tty = [](const std::string&, bool) -> Result<std::string> {
+    return Status::FailedPrecondition("no terminal");
+  };
+  auto none = ResolveCredentials(flags, "https://xen1", Env::Default(), no_tty, env_unset);
+  EXPECT_STATUS(none, StatusCode::kInvalidArgument);
+  EXPECT_NE(none.status().message().find("--credentials"), std::string::npos);
+}
+
+TEST(CredentialsTest, TakesClientFlags) {
+  std::vector<std::string> args = {
+      "--credentials", "f", "--user=bob", "--fingerprint", "SHA256:" + std::string(64, 'a'),
+      "call"};
+  ClientFlags flags;
+  size_t i = 0;
+  for (int k = 0; k < 3; ++k) {
+    ASSERT_OK_AND_ASSIGN(bool took, TakeClientFlag(args, &i, &flags));
+    EXPECT_TRUE(took);
+  }
+  EXPECT_EQ(i, 5u);
+  ASSERT_OK_AND_ASSIGN(bool took, TakeClientFlag(args, &i, &flags));
+  EXPECT_FALSE(took);
+  EXPECT_EQ(flags.credentials_file, "f");
+  EXPECT_EQ(flags.user, "bob");
+
+  std::vector<std::string> conflict = {"--insecure"};
+  size_t j = 0;
+  EXPECT_STATUS(TakeClientFlag(conflict, &j, &flags), StatusCode::kInvalidArgument);
+  std::vector<std::string> bad = {"--fingerprint", "SHA256:12"};
+  ClientFlags fresh;
+  size_t k = 0;
+  EXPECT_STATUS(TakeClientFlag(bad, &k, &fresh), StatusCode::kInvalidArgument);
+  std::vector<std::string> missing = {"--credentials"};
+  size_t m = 0;
+  EXPECT_STATUS(TakeClientFlag(missing, &m, &fresh), StatusCode::kInvalidArgument);
+}
+
+TEST(CredentialsTest, TrustFromFlags) {
+  ClientFlags flags;
+  flags.insecure = true;
+  ASSERT_OK_AND_ASSIGN(TlsTrust t, ResolveTrust(flags, "https://xen1", nullptr));
+  EXPECT_EQ(t.mode, TlsTrust::Mode::kInsecure);
+  ClientFlags pinned;
+  pinned.fingerprint = std::string(64, 'b');
+  ASSERT_OK_AND_ASSIGN(TlsTrust p, ResolveTrust(pinned, "https://xen1", nullptr));
+  EXPECT_EQ(p.mode, TlsTrust::Mode::kPinned);
+  EXPECT_EQ(p.pin[0], 0xBB);
+  ClientFlags plain;
+  ASSERT_OK_AND_ASSIGN(TlsTrust h, ResolveTrust(plain, "http://127.0.0.1:1", nullptr));
+  EXPECT_EQ(h.mode, TlsTrust::Mode::kSystemCa);
+}
+
+}  // namespace
+}  // namespace xcr::xapi
