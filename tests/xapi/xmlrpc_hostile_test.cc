@@ -1,0 +1,231 @@
+// XML-RPC decoder against hostile and malformed input: each is refused with a clear Status,
+// quickly, and without libxml2 printing anything or expanding anything.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "tests/testutil/status_matchers.h"
+#include "xapi/xmlrpc.h"
+
+namespace xcr::xapi {
+namespace {
+
+bool Contains(const Status& s, std::string_view what) {
+  return s.message().find(what) != std::string::npos;
+}
+
+std::string Response(std::string_view value_xml) {
+  return "<?xml version=\"1.0\"?><methodResponse><params><param>" + std::string(value_xml) +
+         "</param></params></methodResponse>";
+}
+
+std::string NestedArrays(int levels) {
+  std::string xml;
+  for (int i = 0; i < levels; ++i) xml += "<value><array><data>";
+  xml += "<value>x</value>";
+  for (int i = 0; i < levels; ++i) xml += "</data></array></value>";
+  return Response(xml);
+}
+
+std::string NestedStructs(int levels) {
+  std::string xml;
+  for (int i = 0; i < levels; ++i) xml += "<value><struct><member><name>k</name>";
+  xml += "<value>x</value>";
+  for (int i = 0; i < levels; ++i) xml += "</member></struct></value>";
+  return Response(xml);
+}
+
+TEST(XmlRpcHostileTest, BillionLaughsRefused) {
+  const std::string xml = R"(<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<methodResponse><params><param><value>&lol9;</value></param></params></methodResponse>)";
+  Result<Value> r = DecodeResponse(xml);
+  EXPECT_STATUS(r, StatusCode::kCorruption);
+  EXPECT_TRUE(Contains(r.status(), "DOCTYPE")) << r.status().ToString();
+  EXPECT_TRUE(Contains(r.status(), "line 2")) << r.status().ToString();
+  EXPECT_STATUS(DecodeMethodCall(xml), StatusCode::kCorruption);
+  EXPECT_STATUS(DecodeValue(xml), StatusCode::kCorruption);
+}
+
+TEST(XmlRpcHostileTest, ExternalEntityRefused) {
+  const std::string xml =
+      "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+      "<methodResponse><params><param><value>&x;</value></param></params></methodResponse>";
+  EXPECT_STATUS(DecodeResponse(xml), StatusCode::kCorruption);
+}
+
+TEST(XmlRpcHostileTest, UndeclaredEntityRefused) {
+  Result<Value> r = DecodeResponse(Response("<value>&nope;</value>"));
+  EXPECT_STATUS(r, StatusCode::kCorruption);
+  EXPECT_TRUE(Contains(r.status(), "malformed XML at line 1")) << r.status().ToString();
+}
+
+TEST(XmlRpcHostileTest, TenThousandDeepNestingRefusedQuickly) {
+  for (const std::string& xml : {NestedArrays(10000), NestedStructs(10000)}) {
+    auto start = std::chrono::steady_clock::now();
+    Result<Value> r = DecodeResponse(xml);
+    EXPECT_STATUS(r, StatusCode::kResourceExhausted);
+    EXPECT_TRUE(Contains(r.status(), "nested deeper")) << r.status().ToString();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  }
+  // Plain element nesting with no XML-RPC meaning at all is refused the same way.
+  std::string tags;
+  for (int i = 0; i < 10000; ++i) tags += "<a>";
+  for (int i = 0; i < 10000; ++i) tags += "</a>";
+  EXPECT_STATUS(DecodeValue(tags), StatusCode::kResourceExhausted);
+}
+
+TEST(XmlRpcHostileTest, DepthLimitIsExact) {
+  ASSERT_OK(DecodeResponse(NestedArrays(64)));
+  ASSERT_OK(DecodeResponse(NestedStructs(64)));
+  Result<Value> r = DecodeResponse(NestedArrays(65));
+  EXPECT_STATUS(r, StatusCode::kResourceExhausted);
+  EXPECT_TRUE(Contains(r.status(), "deeper than 64")) << r.status().ToString();
+  EXPECT_STATUS(DecodeResponse(NestedStructs(65)), StatusCode::kResourceExhausted);
+
+  DecodeLimits shallow;
+  shallow.max_depth = 2;
+  ASSERT_OK(DecodeResponse(NestedArrays(2), shallow));
+  EXPECT_STATUS(DecodeResponse(NestedArrays(3), shallow), StatusCode::kResourceExhausted);
+  shallow.max_depth = 0;
+  ASSERT_OK(DecodeResponse(Response("<value>scalar</value>"), shallow));
+  EXPECT_STATUS(DecodeResponse(Response("<value><array><data/></array></value>"), shallow),
+                StatusCode::kResourceExhausted);
+}
+
+TEST(XmlRpcHostileTest, HundredMegabyteBodyRefusedBySize) {
+  std::string xml = "<?xml version=\"1.0\"?><methodResponse><params><param><value>";
+  xml.append(100 << 20, 'a');
+  xml.append("</value></param></params></methodResponse>");
+  auto start = std::chrono::steady_clock::now();
+  Result<Value> r = DecodeResponse(xml);
+  EXPECT_STATUS(r, StatusCode::kResourceExhausted);
+  EXPECT_TRUE(Contains(r.status(), "over the limit")) << r.status().ToString();
+  EXPECT_STATUS(DecodeMethodCall(xml), StatusCode::kResourceExhausted);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+}
+
+TEST(XmlRpcHostileTest, SizeLimitIsExact) {
+  const std::string xml = Response("<value>abc</value>");
+  DecodeLimits limits;
+  limits.max_bytes = xml.size();
+  ASSERT_OK(DecodeResponse(xml, limits));
+  limits.max_bytes = xml.size() - 1;
+  EXPECT_STATUS(DecodeResponse(xml, limits), StatusCode::kResourceExhausted);
+}
+
+TEST(XmlRpcHostileTest, ElementLimit) {
+  std::string values;
+  for (int i = 0; i < 100; ++i) values += "<value>x</value>";
+  const std::string xml = Response("<value><array><data>" + values + "</data></array></value>");
+  DecodeLimits limits;
+  limits.max_elements = 101;  // the array and its 100 items
+  ASSERT_OK(DecodeResponse(xml, limits));
+  limits.max_elements = 100;
+  Result<Value> r = DecodeResponse(xml, limits);
+  EXPECT_STATUS(r, StatusCode::kResourceExhausted);
+  EXPECT_TRUE(Contains(r.status(), "more than 100 values")) << r.status().ToString();
+}
+
+TEST(XmlRpcHostileTest, MalformedXmlNamesLine) {
+  const std::string xml =
+      "<?xml version=\"1.0\"?>\n<methodResponse>\n<params>\n<param>\n<value><struct>\n"
+      "</value>\n</param></params></methodResponse>";
+  Result<Value> r = DecodeResponse(xml);
+  EXPECT_STATUS(r, StatusCode::kCorruption);
+  EXPECT_TRUE(Contains(r.status(), "malformed XML at line 6")) << r.status().ToString();
+
+  for (std::string_view bad : {
+           std::string_view(""),
+           std::string_view("   \n"),
+           std::string_view("not xml at all"),
+           std::string_view("<methodResponse>"),
+           std::string_view("<methodResponse><params><param><value>x</value></param></params>"),
+           std::string_view("<methodResponse></methodResponse><extra/>"),
+           std::string_view("<methodResponse><params><param><value>\xFF</value></param>"
+                            "</params></methodResponse>"),
+           std::string_view("<methodResponse><params><param><value a='1>x</value></param>"
+                            "</params></methodResponse>"),
+       }) {
+    Result<Value> b = DecodeResponse(bad);
+    EXPECT_EQ(b.status().code(), StatusCode::kCorruption) << "input: " << bad;
+    EXPECT_FALSE(b.status().message().empty());
+  }
+}
+
+TEST(XmlRpcHostileTest, WrongRootElement) {
+  Result<Value> r = DecodeResponse("<html><body>Internal Server Error</body></html>");
+  EXPECT_STATUS(r, StatusCode::kCorruption);
+  EXPECT_TRUE(Contains(r.status(), "root element is <html>, expected <methodResponse>"))
+      << r.status().ToString();
+  Result<MethodCall> c = DecodeMethodCall("<methodResponse/>");
+  EXPECT_TRUE(Contains(c.status(), "expected <methodCall>")) << c.status().ToString();
+  EXPECT_STATUS(DecodeValue("<string>x</string>"), StatusCode::kCorruption);
+}
+
+TEST(XmlRpcHostileTest, MissingOrExtraParams) {
+  Result<Value> r = DecodeResponse("<methodResponse></methodResponse>");
+  EXPECT_STATUS(r, StatusCode::kCorruption);
+  EXPECT_TRUE(Contains(r.status(), "without <params> or <fault>")) << r.status().ToString();
+  EXPECT_STATUS(DecodeResponse("<methodResponse><params/></methodResponse>"),
+                StatusCode::kCorruption);
+  EXPECT_STATUS(DecodeResponse("<methodResponse><params></params></methodResponse>"),
+                StatusCode::kCorruption);
+  EXPECT_STATUS(DecodeResponse("<methodResponse><params><param></param></params>"
+                               "</methodResponse>"),
+                StatusCode::kCorruption);
+  EXPECT_STATUS(DecodeResponse("<methodResponse><params><param><value>1</value></param>"
+                               "<param><value>2</value></param></params></methodResponse>"),
+                StatusCode::kCorruption);
+  EXPECT_STATUS(DecodeResponse("<methodResponse><fault><value>x</value></fault>"
+                               "</methodResponse>"),
+                StatusCode::kCorruption);
+}
+
+TEST(XmlRpcHostileTest, ProcessingInstructionsAndCommentsAreHarmless) {
+  ASSERT_OK_AND_ASSIGN(
+      Value v, DecodeResponse("<?xml version=\"1.0\"?><!-- <!DOCTYPE x> --><?pi data?>"
+                              "<methodResponse><params><param><value><![CDATA[<!DOCTYPE y>]]>"
+                              "</value></param></params></methodResponse><!-- tail -->"));
+  EXPECT_EQ(v, Value("<!DOCTYPE y>"));
+}
+
+TEST(XmlRpcHostileTest, LargeResponseDecodesFast) {
+  // ~1000 VM records of 30 fields: several MB, as VM.get_all_records on a big pool.
+  Struct records;
+  for (int vm = 0; vm < 1000; ++vm) {
+    Struct rec;
+    for (int f = 0; f < 25; ++f) {
+      rec["field_" + std::to_string(f)] = "value of field " + std::to_string(f) + " & more";
+    }
+    rec["VBDs"] = Array{"OpaqueRef:a", "OpaqueRef:b", "OpaqueRef:c"};
+    rec["other_config"] = Struct{{"k1", "v1"}, {"k2", "v2"}};
+    rec["memory"] = int64_t{4294967296};
+    rec["is_a_template"] = false;
+    rec["snapshot_time"] = DateTime{"19700101T00:00:00Z"};
+    records["OpaqueRef:vm-" + std::to_string(vm)] = Value(std::move(rec));
+  }
+  const std::string xml = EncodeSuccess(Value(std::move(records)));
+  ASSERT_GT(xml.size(), 2u << 20);
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_OK_AND_ASSIGN(Value v, DecodeResponse(xml));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_OK_AND_ASSIGN(Value inner, UnwrapXapiResult(v));
+  EXPECT_EQ(inner.structure().size(), 1000u);
+  EXPECT_LT(elapsed, std::chrono::seconds(1));  // typically ~10x under this, even in debug
+}
+
+}  // namespace
+}  // namespace xcr::xapi
