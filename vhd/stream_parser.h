@@ -117,7 +117,6 @@ class StreamParser {
   uint64_t pos_ = 0;
   uint64_t region_end_ = 0;  // absolute end of the current state's bytes
   std::vector<uint8_t> buf_;
-  size_t buf_need_ = 0;
   std::vector<uint8_t> footer_copy_;
 
   Footer footer_;
