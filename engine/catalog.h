@@ -28,6 +28,7 @@ struct VdiView {
 // A disk of a VM: a VBD of type Disk and its VDI.
 struct DiskView {
   std::string userdevice;
+  bool bootable = false;
   VdiView vdi;
 };
 

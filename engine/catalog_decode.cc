@@ -119,6 +119,7 @@ Result<std::vector<VmView>> DecodeVms(const PoolRecords& r) {
       if (vdi == vdis->end()) continue;
       DiskView d;
       d.userdevice = vbd->userdevice;
+      d.bootable = vbd->bootable;
       XCR_ASSIGN_OR_RETURN(d.vdi, DecodeVdi(vbd->VDI, vdi->second, sr_uuids));
       vm.disks.push_back(std::move(d));
     }

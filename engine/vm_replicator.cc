@@ -1,0 +1,370 @@
+#include "engine/vm_replicator.h"
+
+#include <memory>
+#include <thread>
+
+#include "base/logging.h"
+#include "engine/backup_datetime.h"
+#include "engine/base_selection.h"
+#include "engine/error_advice.h"
+#include "engine/other_config_keys.h"
+#include "engine/pool_catalog.h"
+#include "engine/replica_metadata.h"
+#include "engine/retention.h"
+#include "xapi/api.h"
+
+namespace xcr::engine {
+namespace {
+
+// Sets `flag` when the external cancel flag is set or the deadline passes; stops on destruction.
+class Watchdog {
+ public:
+  Watchdog(Env* env, const std::atomic<bool>* external, uint64_t timeout_us,
+           std::atomic<bool>* flag)
+      : flag_(flag) {
+    if (!external && timeout_us == 0) return;
+    uint64_t deadline = timeout_us ? env->NowMicros() + timeout_us : 0;
+    thread_ = std::thread([=, this] {
+      while (!stop_.load()) {
+        if ((external && external->load()) || (deadline && env->NowMicros() >= deadline)) {
+          timed_out_ = deadline && env->NowMicros() >= deadline;
+          flag_->store(true);
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  ~Watchdog() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  bool timed_out() const { return timed_out_.load(); }
+
+ private:
+  std::atomic<bool>* flag_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> timed_out_{false};
+  std::thread thread_;
+};
+
+int ChainLength(const VmView* base) {
+  if (!base) return 0;
+  std::string_view s = ConfigValue(base->other_config, keys::kDeltaChainLength);
+  int n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return 1;
+    n = n * 10 + (c - '0');
+  }
+  return n + 1;
+}
+
+// Merges `add` into the object's other_config in one set_other_config call.
+Status MergeOtherConfig(xapi::Connection& conn, std::string_view cls, const std::string& ref,
+                        const StringMap& current, const StringMap& add) {
+  StringMap m = current;
+  for (const auto& [k, v] : add) m[k] = v;
+  return xapi::SetOtherConfig(conn, cls, ref, m);
+}
+
+Status DestroySnapshot(xapi::Connection& conn, const VmView& snap) {
+  XCR_RETURN_IF_ERROR(xapi::VmDestroy(conn, snap.ref).WithContext("delete snapshot " + snap.uuid));
+  for (const DiskView& d : snap.disks) {
+    XCR_RETURN_IF_ERROR(
+        xapi::VdiDestroy(conn, d.vdi.ref).WithContext("delete snapshot disk " + d.vdi.uuid));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+VmReplicator::VmReplicator(xapi::Connection* source, std::vector<TargetSpec> targets,
+                           ReplicationOptions options, TaskLog* log)
+    : source_(source),
+      targets_(std::move(targets)),
+      options_(std::move(options)),
+      log_(log),
+      env_(options_.env ? options_.env : Env::Default()) {}
+
+VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
+  VmOutcome out;
+  xapi::Connection& src = *source_;
+  std::string source_pool = src.master_url();
+  TaskId vm_task = log_->Begin(parent, "VM " + vm_id);
+  auto fail = [&](Status s) {
+    out.status = log_->End(vm_task, s);
+    return out;
+  };
+
+  // Check.
+  auto catalog = LoadPoolCatalog(src);
+  if (!catalog.ok()) return fail(Advise(catalog.status(), {.pool = source_pool}));
+  auto found = catalog->FindVm(vm_id);
+  if (!found.ok()) return fail(found.status().WithContext("source pool '" + source_pool + "'"));
+  const VmView vm = **found;
+  out.vm_uuid = vm.uuid;
+  out.vm_name = vm.name_label;
+  log_->SetData(vm_task, "uuid", vm.uuid);
+  if (ConfigValue(vm.other_config, keys::kJob) == options_.job_id &&
+      vm.blocked_operations.count("start")) {
+    return fail(Status::FailedPrecondition("VM '" + vm.name_label + "' is a replica made by job " +
+                                           options_.job_id + ": it cannot be replicated by it"));
+  }
+  auto vm_record = xapi::GetRecord<xapi::VmRecord>(src, vm.ref);
+  if (!vm_record.ok()) return fail(vm_record.status());
+  for (const auto& [task, op] : vm_record->current_operations) {
+    if (op.find("migrate") != std::string::npos) {
+      return fail(Status::FailedPrecondition("VM '" + vm.name_label +
+                                             "' is being migrated: try again when it is done"));
+    }
+  }
+
+  RunIdentity id{options_.job_id, options_.schedule_id, options_.job_name,
+                 vm.uuid,         vm.name_label,        env_->NowUnixMicros() / 1000000};
+
+  // Resolve targets.
+  std::vector<std::unique_ptr<ReplicaWriter>> writers;
+  std::vector<size_t> writer_target;  // index into out.targets
+  for (const TargetSpec& t : targets_) {
+    auto w = std::make_unique<ReplicaWriter>(t, id);
+    TargetOutcome o;
+    o.pool = w->pool_label();
+    o.sr = t.sr;
+    Status s = w->Resolve();
+    if (!s.ok()) {
+      o.status = Advise(s, {.pool = o.pool, .sr = t.sr, .target = true});
+      XCR_LOG(WARN) << "target dropped: " << o.status.ToString();
+    } else {
+      o.sr = w->sr_name();
+      writer_target.push_back(out.targets.size());
+      writers.push_back(std::move(w));
+    }
+    out.targets.push_back(std::move(o));
+  }
+  if (writers.empty()) return fail(Status::Unavailable("no target SR could be used"));
+
+  // Snapshot ([NOBAK] disks left out), then tag it and its disks.
+  TaskId snap_task = log_->Begin(vm_task, "snapshot");
+  std::vector<std::string> ignore;
+  std::vector<DiskView> disks;
+  for (const DiskView& d : vm.disks) {
+    (IsNoBackupDisk(d.vdi) ? ignore.push_back(d.vdi.ref) : disks.push_back(d));
+  }
+  auto snap_ref = xapi::VmSnapshot(src, vm.ref, SnapshotName(id), ignore);
+  if (!snap_ref.ok()) {
+    log_->Fail(snap_task, snap_ref.status());
+    return fail(Advise(snap_ref.status(),
+                       {.pool = source_pool, .vm = vm.name_label, .operation = "snapshot"}));
+  }
+  std::string datetime = FormatBackupDatetime(env_->NowUnixMicros() / 1000000);
+  auto after = LoadPoolCatalog(src);
+  if (!after.ok()) return fail(after.status());
+  std::vector<VmView> snapshots = after->SnapshotsOf(vm.ref);
+  const VmView* snap = nullptr;
+  for (const VmView& s : snapshots) {
+    if (s.ref == *snap_ref) snap = &s;
+  }
+  if (!snap) return fail(Status::Internal("the new snapshot " + *snap_ref + " is not listed"));
+  out.snapshot_uuid = snap->uuid;
+  Status tagged =
+      MergeOtherConfig(src, "VM", snap->ref, snap->other_config, SnapshotKeys(id, datetime));
+  for (const DiskView& d : snap->disks) {
+    if (!tagged.ok()) break;
+    tagged = MergeOtherConfig(src, "VDI", d.vdi.ref, d.vdi.other_config,
+                              SnapshotVdiKeys(id, datetime, d.vdi.uuid));
+  }
+  if (!tagged.ok()) {
+    log_->Fail(snap_task, tagged);
+    DestroySnapshot(src, *snap).ok();
+    return fail(tagged);
+  }
+  log_->SetData(snap_task, "uuid", snap->uuid);
+  log_->Succeed(snap_task);
+
+  // Choose the base (among snapshots exported earlier; the new one is not exported yet).
+  VmView current = vm;
+  current.disks = disks;
+  std::vector<TargetInventory> inventories;
+  for (const auto& w : writers) inventories.push_back(w->inventory());
+  BasePlan plan = ChooseBase(options_.job_id, current, snapshots, inventories);
+  out.base_note = plan.note;
+  log_->SetData(vm_task, "base", plan.note);
+  int chain = ChainLength(plan.base_snapshot);
+
+  // Map each current disk to its image in the new snapshot.
+  std::vector<const DiskView*> snap_disks;
+  for (const DiskView& cur : disks) {
+    const DiskView* match = nullptr;
+    for (const DiskView& d : snap->disks) {
+      if (d.vdi.snapshot_of == cur.vdi.ref) match = &d;
+    }
+    if (!match) {
+      DestroySnapshot(src, *snap).ok();
+      return fail(Status::Internal("disk " + cur.userdevice + " is missing from the snapshot"));
+    }
+    snap_disks.push_back(match);
+  }
+
+  // Prepare writers.
+  auto snap_record = xapi::GetRecord<xapi::VmRecord>(src, snap->ref);
+  if (!snap_record.ok()) return fail(snap_record.status());
+  std::vector<std::pair<xapi::VifRecord, xapi::NetworkRecord>> vifs;
+  for (const std::string& vif_ref : snap_record->VIFs) {
+    auto vif = xapi::GetRecord<xapi::VifRecord>(src, vif_ref);
+    if (!vif.ok()) return fail(vif.status());
+    auto net = xapi::GetRecord<xapi::NetworkRecord>(src, vif->network);
+    if (!net.ok()) return fail(net.status());
+    vifs.emplace_back(std::move(*vif), std::move(*net));
+  }
+  std::vector<bool> alive(writers.size(), true);
+  auto drop = [&](size_t w, const Status& s) {
+    TargetOutcome& o = out.targets[writer_target[w]];
+    o.status = Advise(s, {.pool = o.pool, .sr = o.sr, .vm = vm.name_label, .target = true});
+    XCR_LOG(WARN) << "VM '" << vm.name_label << "': target dropped: " << o.status.ToString();
+    writers[w]->Abort().ok();
+    alive[w] = false;
+  };
+  for (size_t w = 0; w < writers.size(); ++w) {
+    std::vector<SourceDisk> sd;
+    for (size_t i = 0; i < disks.size(); ++i) {
+      SourceDisk d;
+      d.userdevice = disks[i].userdevice;
+      d.bootable = disks[i].bootable;
+      d.snapshot_vdi = snap_disks[i]->vdi;
+      if (plan.disks[i].is_delta()) d.target_base = plan.disks[i].target_bases[w];
+      sd.push_back(std::move(d));
+    }
+    TaskId t = log_->Begin(vm_task, "prepare replica on SR '" + writers[w]->sr_name() + "'");
+    Status s = writers[w]->Prepare(snap_record->raw, snap->uuid, sd, vifs, chain);
+    log_->Fail(t, s);
+    if (!s.ok()) drop(w, s);
+  }
+
+  // Transfer each disk once, fanned out to the live writers.
+  std::atomic<bool> cancel{false};
+  Watchdog watchdog(env_, options_.cancel, options_.vm_timeout_micros, &cancel);
+  for (size_t i = 0; i < disks.size(); ++i) {
+    std::vector<xapi::PipeTarget> pipe;
+    std::vector<size_t> pipe_writer;
+    for (size_t w = 0; w < writers.size(); ++w) {
+      if (!alive[w]) continue;
+      pipe.push_back({writers[w]->conn(), writers[w]->disk_vdi(i)});
+      pipe_writer.push_back(w);
+    }
+    if (pipe.empty()) break;
+    const DiskBase& db = plan.disks[i];
+    std::string label = vm.name_label + " disk " + disks[i].userdevice;
+    TaskId t = log_->Begin(vm_task, std::string(db.is_delta() ? "delta" : "full") +
+                                        " export of disk " + disks[i].userdevice);
+    log_->SetData(t, "mode", db.is_delta() ? "delta" : "full");
+    if (!db.is_delta()) log_->SetData(t, "reason", db.full_reason);
+    xapi::TransferOptions topt;
+    topt.cancel = &cancel;
+    topt.max_bytes_per_sec = options_.max_bytes_per_sec;
+    if (options_.on_progress) {
+      topt.progress = [&, label](const xapi::TransferProgress& p) {
+        options_.on_progress(label, p);
+      };
+    }
+    xapi::PipeResult r = xapi::PipeVdi(src, snap_disks[i]->vdi.ref,
+                                       db.is_delta() ? db.base->ref : std::string(), pipe, topt);
+    log_->AddBytes(t, r.bytes);
+    out.bytes += r.bytes;
+    if (db.is_delta()) out.delta = true;
+    Status source_status = r.source;
+    if (!source_status.ok() && cancel.load()) {
+      source_status = watchdog.timed_out()
+                          ? Status::Timeout("the VM did not finish within its timeout")
+                          : Status::Cancelled("cancelled");
+    }
+    for (size_t k = 0; k < pipe.size(); ++k) {
+      Status s = source_status.ok() ? r.targets[k] : source_status;
+      TaskId tt = log_->Begin(t, "transfer to SR '" + writers[pipe_writer[k]]->sr_name() + "'");
+      log_->AddBytes(tt, s.ok() ? r.bytes : 0);
+      log_->Fail(tt, s);
+      if (!s.ok()) drop(pipe_writer[k], s);
+    }
+    log_->Fail(t,
+               source_status.ok()
+                   ? Status::OK()
+                   : Advise(source_status, {.pool = source_pool,
+                                            .vm = vm.name_label,
+                                            .operation = "export of disk " + disks[i].userdevice}));
+    if (!source_status.ok()) break;
+  }
+
+  // Finish the writers that are left.
+  size_t succeeded = 0;
+  for (size_t w = 0; w < writers.size(); ++w) {
+    if (!alive[w]) continue;
+    auto uuid = writers[w]->Finish();
+    if (!uuid.ok()) {
+      drop(w, uuid.status());
+      continue;
+    }
+    out.targets[writer_target[w]].replica_uuid = *uuid;
+    ++succeeded;
+  }
+  if (succeeded == 0) {
+    // Nothing was replicated from this snapshot: it can never be a base, delete it.
+    DestroySnapshot(src, *snap).ok();
+    std::string why;
+    for (const TargetOutcome& o : out.targets) {
+      if (!o.status.ok()) why += (why.empty() ? "" : "; ") + o.status.message();
+    }
+    return fail(Status::Unavailable("every target failed: " + why));
+  }
+
+  // Mark the snapshot exported: from now on it is the base of the next delta.
+  StringMap exported = ExportedKeys(chain);
+  Status marked = MergeOtherConfig(
+      src, "VM", snap->ref,
+      [&] {
+        StringMap m = snap->other_config;
+        for (auto& [k, v] : SnapshotKeys(id, datetime)) m[k] = v;
+        return m;
+      }(),
+      exported);
+  for (const DiskView& d : snap->disks) {
+    if (!marked.ok()) break;
+    StringMap m = d.vdi.other_config;
+    for (auto& [k, v] : SnapshotVdiKeys(id, datetime, d.vdi.uuid)) m[k] = v;
+    marked = MergeOtherConfig(src, "VDI", d.vdi.ref, m, exported);
+  }
+  if (!marked.ok()) return fail(marked.WithContext("mark snapshot " + snap->uuid + " exported"));
+
+  // Retention: replicas per target, then source snapshots (never the new base).
+  TaskId ret = log_->Begin(vm_task, "retention");
+  Status retention;
+  for (size_t w = 0; w < writers.size() && retention.ok(); ++w) {
+    if (!alive[w]) continue;
+    auto n = writers[w]->ApplyRetention(options_.copy_retention);
+    if (!n.ok()) retention = n.status();
+  }
+  if (retention.ok()) {
+    auto now = LoadPoolCatalog(src);
+    if (!now.ok()) {
+      retention = now.status();
+    } else {
+      std::vector<VmView> mine = now->SnapshotsOf(vm.ref);
+      for (const VmView* s : PlanSnapshotPruning(mine, options_.job_id, options_.schedule_id,
+                                                 vm.uuid, options_.snapshot_retention, snap->ref)) {
+        retention = DestroySnapshot(src, *s);
+        if (!retention.ok()) break;
+      }
+    }
+  }
+  log_->Fail(ret, retention);
+  if (!retention.ok()) {
+    XCR_LOG(WARN) << "VM '" << vm.name_label << "': retention failed: " << retention.ToString();
+  }
+
+  if (succeeded < out.targets.size()) {
+    log_->SetData(vm_task, "warning",
+                  std::to_string(out.targets.size() - succeeded) + " target(s) failed");
+  }
+  out.status = log_->End(vm_task, Status::OK());
+  return out;
+}
+
+}  // namespace xcr::engine

@@ -1,0 +1,87 @@
+// VmReplicator: one replication run of one VM to one or more target SRs (Xen Orchestra's "VM
+// runner"), as sequential code on the calling thread:
+//
+//   Check ──> Resolve targets ──> Snapshot ──> Choose base ──> Prepare writers
+//     │            │ (failing targets dropped)                      │
+//     │            ▼                                                ▼
+//     │     all targets failed ──────────────────────────┐   Transfer each disk once, fanned
+//     ▼                                                  │   out to every live writer (a failing
+//   refused (a replica, a template, migrating)           │   writer is aborted and dropped)
+//                                                        ▼          │
+//                                  drop the new snapshot, fail <────┤ none left
+//                                                                   ▼
+//                                    Finish writers ──> Mark snapshot exported ──> Retention
+//
+// The VM fails only when every target failed; otherwise the result lists each target's outcome.
+// Cancellation (options.cancel) and the per-VM timeout stop transfers; what was prepared is
+// aborted, so nothing that looks complete is left behind.
+// Thread-safety: a VmReplicator runs one VM at a time; use one per worker thread.
+#ifndef XCR_ENGINE_VM_REPLICATOR_H_
+#define XCR_ENGINE_VM_REPLICATOR_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/env.h"
+#include "base/status.h"
+#include "engine/replica_writer.h"
+#include "engine/task_log.h"
+#include "xapi/connection.h"
+#include "xapi/disk_transfer.h"
+
+namespace xcr::engine {
+
+struct ReplicationOptions {
+  std::string job_id;              // required
+  std::string schedule_id;         // required
+  std::string job_name;            // for names and messages; defaults to job_id
+  size_t copy_retention = 1;       // complete replicas kept per target SR (>= 1)
+  size_t snapshot_retention = 1;   // source snapshots kept (>= 1; the newest is the next base)
+  uint64_t max_bytes_per_sec = 0;  // export bandwidth limit; 0 = none
+  uint64_t vm_timeout_micros = 0;  // 0 = none
+  const std::atomic<bool>* cancel = nullptr;
+  // Called from the transfer thread: label "web-01 disk 0", progress of the export.
+  std::function<void(const std::string& label, const xapi::TransferProgress&)> on_progress;
+  Env* env = nullptr;  // clock; null = Env::Default()
+};
+
+struct TargetOutcome {
+  std::string pool;
+  std::string sr;
+  Status status;
+  std::string replica_uuid;  // on success
+};
+
+struct VmOutcome {
+  Status status;  // OK if at least one target succeeded
+  std::string vm_uuid;
+  std::string vm_name;
+  std::string snapshot_uuid;
+  std::string base_note;  // why delta or full
+  bool delta = false;     // at least one disk went as a delta
+  uint64_t bytes = 0;     // bytes exported (once, whatever the number of targets)
+  std::vector<TargetOutcome> targets;
+};
+
+class VmReplicator {
+ public:
+  VmReplicator(xapi::Connection* source, std::vector<TargetSpec> targets,
+               ReplicationOptions options, TaskLog* log);
+
+  // Replicates the VM with this uuid or name. Records its steps under `parent` in the log.
+  VmOutcome Run(const std::string& vm, TaskId parent);
+
+ private:
+  xapi::Connection* source_;
+  std::vector<TargetSpec> targets_;
+  ReplicationOptions options_;
+  TaskLog* log_;
+  Env* env_;
+};
+
+}  // namespace xcr::engine
+
+#endif  // XCR_ENGINE_VM_REPLICATOR_H_
