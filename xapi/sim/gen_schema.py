@@ -5,7 +5,7 @@ Usage: gen_schema.py <xenapi-datamodel.json> > xapi/sim/schema_table.cc
 
 Emits, for each class the simulator serves, every field the datamodel defines with its kind,
 its default (the datamodel's default, else the zero of its type, else the first enum value),
-the class a ref points at, and whether the field is RW (so it gets a setter).
+the class a ref points at, whether the field is RW, and the names of the class's messages.
 """
 import json
 import sys
@@ -66,13 +66,18 @@ def main():
             refc = f'"{ref}"' if ref else "nullptr"
             out.append(f'    {{"{f["name"]}", FieldKind::{kind}, "{dflt}", {refc}, {rw}}},')
         out.append("};")
+        out.append(f"const char* const k{name}Messages[] = {{")
+        for m in c["messages"]:
+            out.append(f'    "{m["name"]}",')
+        out.append("};")
         out.append("")
     out.append("}  // namespace")
     out.append("")
     out.append("const std::vector<ClassSpec>& AllClassSpecs() {")
     out.append("  static const std::vector<ClassSpec> specs = {")
     for name in CLASSES:
-        out.append(f'      {{"{name}", k{name}Fields, std::size(k{name}Fields)}},')
+        out.append(f'      {{"{name}", k{name}Fields, std::size(k{name}Fields), k{name}Messages,'
+                   f' std::size(k{name}Messages)}},')
     out.append("  };")
     out.append("  return specs;")
     out.append("}")

@@ -29,6 +29,8 @@ struct ClassSpec {
   const char* name;  // as XAPI spells it: "VM", "pool", "SR"
   const FieldSpec* fields;
   size_t field_count;
+  const char* const* messages;  // every message the datamodel defines for the class
+  size_t message_count;
 
   const FieldSpec* FindField(std::string_view field) const;
 };
