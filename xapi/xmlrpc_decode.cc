@@ -125,6 +125,10 @@ class Decoder {
   Decoder(std::string_view xml, const DecodeLimits& limits) : xml_(xml), limits_(limits) {}
   ~Decoder() {
     if (reader_ != nullptr) xmlFreeTextReader(reader_);
+    if (handlers_set_) {
+      xmlSetGenericErrorFunc(saved_generic_context_, saved_generic_);
+      xmlSetStructuredErrorFunc(saved_structured_context_, saved_structured_);
+    }
   }
   Decoder(const Decoder&) = delete;
   Decoder& operator=(const Decoder&) = delete;
@@ -163,6 +167,7 @@ class Decoder {
     return line > 0 ? line : 1;
   }
   static void OnXmlError(void* self, xmlErrorPtr error);
+  static void IgnoreGenericError(void*, const char*, ...) {}
 
   std::string_view xml_;
   const DecodeLimits& limits_;
@@ -172,6 +177,13 @@ class Decoder {
   bool pending_end_ = false;  // an empty element's synthetic end tag is due
   const char* pending_name_ = "";
   size_t elements_ = 0;
+  // This thread's libxml2 error handlers, replaced while decoding so that nothing is printed
+  // (libxml2 keeps them per thread).
+  bool handlers_set_ = false;
+  xmlGenericErrorFunc saved_generic_ = nullptr;
+  void* saved_generic_context_ = nullptr;
+  xmlStructuredErrorFunc saved_structured_ = nullptr;
+  void* saved_structured_context_ = nullptr;
 };
 
 void Decoder::OnXmlError(void* self, xmlErrorPtr error) {
@@ -193,6 +205,13 @@ Status Decoder::Open() {
   const int max_xml_depth = 3 * std::max(limits_.max_depth, 0) + 8;
   XCR_RETURN_IF_ERROR(PreScan(xml_, max_xml_depth));
   InitLibxml2Once();
+  saved_generic_ = xmlGenericError;
+  saved_generic_context_ = xmlGenericErrorContext;
+  saved_structured_ = xmlStructuredError;
+  saved_structured_context_ = xmlStructuredErrorContext;
+  xmlSetGenericErrorFunc(nullptr, &Decoder::IgnoreGenericError);
+  xmlSetStructuredErrorFunc(this, &Decoder::OnXmlError);
+  handlers_set_ = true;
   // No XML_PARSE_NOENT (entity substitution), DTDLOAD, DTDATTR, XINCLUDE or HUGE.
   reader_ = xmlReaderForMemory(xml_.data(), static_cast<int>(xml_.size()), nullptr, nullptr,
                                XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_COMPACT);

@@ -165,6 +165,27 @@ TEST(XmlRpcHostileTest, MalformedXmlNamesLine) {
   }
 }
 
+TEST(XmlRpcHostileTest, BadEncodingsRefusedSilently) {
+  // libxml2 reports some of these through its global handlers; nothing may reach stderr.
+  ::testing::internal::CaptureStderr();
+  for (std::string_view bad : {
+           std::string_view("<?xml version=\"1.0\" encoding=\"UTF-16\"?><methodResponse/>"),
+           std::string_view("<?xml version=\"1.0\" encoding=\"no-such-charset\"?><value/>"),
+           std::string_view("<?xml version=\"1.0\" encoding=\"ISO-2022-JP\"?><value>\x1b$B\xff"
+                            "\xff</value>"),
+           std::string_view("<?xml version=\"1.0\" encoding=\"UTF-8\"?><value>\xC3\x28</value>"),
+       }) {
+    Result<Value> r = DecodeValue(bad);
+    EXPECT_EQ(r.status().code(), StatusCode::kCorruption) << "input: " << bad;
+  }
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  // A declared single-byte encoding is converted to UTF-8.
+  ASSERT_OK_AND_ASSIGN(
+      Value v,
+      DecodeValue("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><value>caf\xE9</value>"));
+  EXPECT_EQ(v, Value("caf\xC3\xA9"));
+}
+
 TEST(XmlRpcHostileTest, WrongRootElement) {
   Result<Value> r = DecodeResponse("<html><body>Internal Server Error</body></html>");
   EXPECT_STATUS(r, StatusCode::kCorruption);
