@@ -1,0 +1,486 @@
+// xcr: continuous replication for XenServer / XCP-ng.
+//
+//   xcr replicate --source URL --vm UUID|NAME --target URL --sr UUID|NAME [--target .. --sr ..]
+//                 [--job-id ID --schedule-id ID --job-name NAME] [--rate MB/s]
+//                 [--copy-retention N] [--snapshot-retention N] [--timeout SECONDS] [--json]
+//   xcr replicas --target URL [--vm UUID|NAME] [--json]
+//   xcr clone-replica --target URL REPLICA [--name NAME] [--start] [--json]
+//   xcr verify --source URL --target URL REPLICA [--json]
+//
+// Client flags (every xcr tool): --credentials FILE | --user USER (XCR_PASSWORD or a prompt),
+// --fingerprint SHA256:.. | --insecure. Exit status: 0 success, 1 failure, 2 usage error.
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/env.h"
+#include "engine/backup_datetime.h"
+#include "engine/content_digest.h"
+#include "engine/other_config_keys.h"
+#include "engine/pool_catalog.h"
+#include "engine/progress_meter.h"
+#include "engine/replica_metadata.h"
+#include "engine/task_log.h"
+#include "engine/vm_replicator.h"
+#include "xapi/api.h"
+#include "xapi/client_connect.h"
+#include "xapi/disk_transfer.h"
+
+namespace xcr::engine {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: xcr [CLIENT FLAGS] COMMAND ...\n"
+    "commands:\n"
+    "  replicate --source URL --vm UUID|NAME --target URL --sr UUID|NAME [--target URL --sr ..]\n"
+    "            [--job-id ID] [--schedule-id ID] [--job-name NAME] [--rate MB/s]\n"
+    "            [--copy-retention N] [--snapshot-retention N] [--timeout SECONDS] [--json]\n"
+    "      one replication run of a VM now: a full copy the first time, deltas after\n"
+    "  replicas --target URL [--vm UUID|NAME] [--json]\n"
+    "      list the replicas on a pool, with their age and delta chain\n"
+    "  clone-replica --target URL REPLICA [--name NAME] [--start] [--json]\n"
+    "      disaster recovery: a bootable copy of a replica (the replica is left untouched)\n"
+    "  verify --source URL --target URL REPLICA [--json]\n"
+    "      re-export a replica and its source snapshot and compare their content digests\n"
+    "client flags: --credentials FILE (mode 0600, lines 'URL USER PASSWORD') | --user USER\n"
+    "  (password from XCR_PASSWORD or a prompt), --fingerprint SHA256:.. | --insecure\n";
+
+std::atomic<bool> g_cancel{false};
+void OnSignal(int) { g_cancel.store(true); }
+
+int UsageError(const std::string& msg) {
+  std::cerr << "xcr: " << msg << "\n" << kUsage;
+  return 2;
+}
+
+int Fail(const Status& s) {
+  std::cerr << "xcr: " << s.ToString() << "\n";
+  return 1;
+}
+
+// Command-line words after the client flags: "--flag value" pairs and positionals.
+struct Args {
+  std::multimap<std::string, std::string> flags;
+  std::vector<std::string> positional;
+  std::vector<std::pair<std::string, std::string>> ordered;  // in order, for --target/--sr pairs
+
+  std::string Get(const std::string& f) const {
+    auto it = flags.find(f);
+    return it == flags.end() ? std::string() : it->second;
+  }
+  bool Has(const std::string& f) const { return flags.count(f) > 0; }
+};
+
+Result<Args> Parse(const std::vector<std::string>& words, const std::vector<std::string>& valued,
+                   const std::vector<std::string>& boolean) {
+  Args a;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (w.rfind("--", 0) != 0) {
+      a.positional.push_back(w);
+      continue;
+    }
+    bool is_valued = std::find(valued.begin(), valued.end(), w) != valued.end();
+    bool is_bool = std::find(boolean.begin(), boolean.end(), w) != boolean.end();
+    if (is_bool) {
+      a.flags.emplace(w, "1");
+      a.ordered.emplace_back(w, "1");
+    } else if (is_valued) {
+      if (i + 1 >= words.size()) return Status::InvalidArgument(w + " needs a value");
+      a.flags.emplace(w, words[i + 1]);
+      a.ordered.emplace_back(w, words[i + 1]);
+      ++i;
+    } else {
+      return Status::InvalidArgument("unknown option " + w);
+    }
+  }
+  return a;
+}
+
+Result<uint64_t> ParseCount(const std::string& flag, const std::string& text) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos ||
+      text.size() > 12) {
+    return Status::InvalidArgument(flag + " takes a whole number, not '" + text + "'");
+  }
+  return std::stoull(text);
+}
+
+// Redraws one status line per transfer on a terminal.
+class ProgressDisplay {
+ public:
+  explicit ProgressDisplay(bool enabled) : enabled_(enabled) {}
+  void Update(const std::string& label, const xapi::TransferProgress& p) {
+    if (!enabled_) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& m = meters_[label];
+    if (!m) m = std::make_unique<ProgressMeter>(Env::Default(), label, p.total);
+    if (p.total) m->SetTotal(p.total);
+    uint64_t done = m->done();
+    if (p.bytes > done) m->Add(p.bytes - done);
+    uint64_t now = Env::Default()->NowMicros();
+    if (now - last_draw_ < 200000 && !(p.total && p.bytes >= p.total)) return;
+    last_draw_ = now;
+    std::fprintf(stderr, "\r\033[K%s", m->Render().c_str());
+    std::fflush(stderr);
+  }
+  void Done() {
+    if (enabled_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  bool enabled_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<ProgressMeter>> meters_;
+  uint64_t last_draw_ = 0;
+};
+
+int Replicate(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
+  auto parsed =
+      Parse(words,
+            {"--source", "--vm", "--target", "--sr", "--job-id", "--schedule-id", "--job-name",
+             "--rate", "--copy-retention", "--snapshot-retention", "--timeout"},
+            {"--json"});
+  if (!parsed.ok()) return UsageError(parsed.status().message());
+  const Args& a = *parsed;
+  if (!a.positional.empty()) return UsageError("unexpected argument '" + a.positional[0] + "'");
+  if (a.Get("--source").empty() || a.Get("--vm").empty()) {
+    return UsageError("replicate needs --source URL and --vm UUID|NAME");
+  }
+  // --target URL --sr SR pairs, in order.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& [f, v] : a.ordered) {
+    if (f == "--target") pairs.emplace_back(v, "");
+    if (f == "--sr") {
+      if (pairs.empty() || !pairs.back().second.empty()) {
+        return UsageError("each --sr must follow its --target URL");
+      }
+      pairs.back().second = v;
+    }
+  }
+  if (pairs.empty()) return UsageError("replicate needs at least one --target URL --sr SR");
+  for (const auto& [url, sr] : pairs) {
+    if (sr.empty()) return UsageError("--target " + url + " has no --sr");
+  }
+
+  ReplicationOptions opt;
+  opt.job_id = a.Has("--job-id") ? a.Get("--job-id") : "xcr-cli";
+  opt.schedule_id = a.Has("--schedule-id") ? a.Get("--schedule-id") : opt.job_id;
+  opt.job_name = a.Get("--job-name");
+  if (a.Has("--copy-retention")) {
+    auto n = ParseCount("--copy-retention", a.Get("--copy-retention"));
+    if (!n.ok() || *n == 0) return UsageError("--copy-retention takes a whole number >= 1");
+    opt.copy_retention = *n;
+  }
+  if (a.Has("--snapshot-retention")) {
+    auto n = ParseCount("--snapshot-retention", a.Get("--snapshot-retention"));
+    if (!n.ok() || *n == 0) return UsageError("--snapshot-retention takes a whole number >= 1");
+    opt.snapshot_retention = *n;
+  }
+  if (a.Has("--rate")) {
+    auto n = ParseCount("--rate", a.Get("--rate"));
+    if (!n.ok() || *n == 0) return UsageError("--rate takes MB/s as a whole number >= 1");
+    opt.max_bytes_per_sec = *n * 1000000;
+  }
+  if (a.Has("--timeout")) {
+    auto n = ParseCount("--timeout", a.Get("--timeout"));
+    if (!n.ok()) return UsageError(n.status().message());
+    opt.vm_timeout_micros = *n * 1000000;
+  }
+  bool json = a.Has("--json");
+  ProgressDisplay display(!json && isatty(STDERR_FILENO));
+  opt.on_progress = [&](const std::string& l, const xapi::TransferProgress& p) {
+    display.Update(l, p);
+  };
+  opt.cancel = &g_cancel;
+
+  auto source = xapi::ConnectWithFlags(cflags, a.Get("--source"));
+  if (!source.ok()) return Fail(source.status().WithContext("source pool " + a.Get("--source")));
+  std::map<std::string, std::unique_ptr<xapi::Connection>> pools;
+  std::vector<TargetSpec> targets;
+  for (const auto& [url, sr] : pairs) {
+    if (!pools.count(url)) {
+      auto c = xapi::ConnectWithFlags(cflags, url);
+      if (!c.ok()) return Fail(c.status().WithContext("target pool " + url));
+      pools[url] = std::move(*c);
+    }
+    targets.push_back({pools[url].get(), sr, url});
+  }
+
+  TaskLog log(Env::Default());
+  TaskId run = log.Begin(kNoParent, "replication run of job " + opt.job_id);
+  VmReplicator replicator(source->get(), targets, opt, &log);
+  VmOutcome out = replicator.Run(a.Get("--vm"), run);
+  log.End(run, out.status).ok();
+  display.Done();
+
+  if (json) {
+    nlohmann::json j;
+    j["ok"] = out.status.ok();
+    if (!out.status.ok()) j["error"] = out.status.ToString();
+    j["vm"] = {{"uuid", out.vm_uuid}, {"name", out.vm_name}};
+    j["snapshot"] = out.snapshot_uuid;
+    j["mode"] = out.delta ? "delta" : "full";
+    j["base"] = out.base_note;
+    j["bytes"] = out.bytes;
+    for (const TargetOutcome& t : out.targets) {
+      nlohmann::json tj = {{"pool", t.pool}, {"sr", t.sr}, {"ok", t.status.ok()}};
+      if (!t.status.ok()) tj["error"] = t.status.ToString();
+      if (!t.replica_uuid.empty()) tj["replica"] = t.replica_uuid;
+      j["targets"].push_back(tj);
+    }
+    j["tasks"] = nlohmann::json::parse(log.ToJson());
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << log.ToText();
+    std::cout << (out.status.ok() ? "replicated" : "FAILED") << " VM '" << out.vm_name
+              << "': " << (out.delta ? "delta" : "full") << ", " << FormatBytes(out.bytes)
+              << " exported (" << out.base_note << ")\n";
+    for (const TargetOutcome& t : out.targets) {
+      std::cout << "  " << (t.status.ok() ? "ok    " : "FAILED") << " pool " << t.pool << " SR '"
+                << t.sr << "'";
+      if (!t.replica_uuid.empty()) std::cout << " replica " << t.replica_uuid;
+      if (!t.status.ok()) std::cout << ": " << t.status.message();
+      std::cout << "\n";
+    }
+  }
+  if (!out.status.ok()) {
+    if (!json) std::cerr << "xcr: " << out.status.ToString() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+bool IsReplicaVm(const VmView& v) {
+  return !ConfigValue(v.other_config, keys::kJob).empty() &&
+         !ConfigValue(v.other_config, keys::kVm).empty() &&
+         (v.blocked_operations.count("start") || v.is_a_snapshot) &&
+         !ConfigValue(v.other_config, keys::kSr).empty();
+}
+
+int Replicas(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
+  auto parsed = Parse(words, {"--target", "--vm"}, {"--json"});
+  if (!parsed.ok()) return UsageError(parsed.status().message());
+  const Args& a = *parsed;
+  if (a.Get("--target").empty()) return UsageError("replicas needs --target URL");
+  auto conn = xapi::ConnectWithFlags(cflags, a.Get("--target"));
+  if (!conn.ok()) return Fail(conn.status());
+  auto catalog = LoadPoolCatalog(**conn);
+  if (!catalog.ok()) return Fail(catalog.status());
+  int64_t now = Env::Default()->NowUnixMicros() / 1000000;
+  std::string filter = a.Get("--vm");
+  nlohmann::json list = nlohmann::json::array();
+  for (const VmView& v : catalog->vms) {
+    if (!IsReplicaVm(v)) continue;
+    std::string src = std::string(ConfigValue(v.other_config, keys::kVm));
+    if (!filter.empty() && src != filter && v.name_label.find(filter) == std::string::npos)
+      continue;
+    std::string dt = std::string(ConfigValue(v.other_config, keys::kDatetime));
+    auto t = ParseBackupDatetime(dt);
+    bool complete = dt != keys::kDatetimePlaceholder && t.ok();
+    list.push_back({{"uuid", v.uuid},
+                    {"name", v.name_label},
+                    {"source_vm", src},
+                    {"job", ConfigValue(v.other_config, keys::kJob)},
+                    {"schedule", ConfigValue(v.other_config, keys::kSchedule)},
+                    {"sr", ConfigValue(v.other_config, keys::kSr)},
+                    {"datetime", dt},
+                    {"complete", complete},
+                    {"age_s", complete ? now - *t : -1},
+                    {"delta_chain_length", ConfigValue(v.other_config, keys::kDeltaChainLength)},
+                    {"disks", v.disks.size()}});
+  }
+  std::sort(list.begin(), list.end(), [](const nlohmann::json& x, const nlohmann::json& y) {
+    return DatetimeSortKey(x["datetime"].get<std::string>()) >
+           DatetimeSortKey(y["datetime"].get<std::string>());
+  });
+  if (a.Has("--json")) {
+    std::cout << list.dump(2) << "\n";
+    return 0;
+  }
+  if (list.empty()) std::cout << "no replicas on " << a.Get("--target") << "\n";
+  for (const auto& r : list) {
+    std::cout << r["uuid"].get<std::string>() << "  " << r["name"].get<std::string>() << "\n"
+              << "    "
+              << (r["complete"].get<bool>()
+                      ? "age " + FormatDuration(r["age_s"].get<int64_t>())
+                      : std::string("INCOMPLETE (interrupted copy; the next run deletes it)"))
+              << ", delta chain " << r["delta_chain_length"].get<std::string>() << ", "
+              << r["disks"].get<size_t>() << " disk(s), SR " << r["sr"].get<std::string>() << "\n";
+  }
+  return 0;
+}
+
+Result<const VmView*> FindReplica(const PoolCatalog& catalog, const std::string& id) {
+  for (const VmView& v : catalog.vms) {
+    if ((v.uuid == id || v.name_label == id) && IsReplicaVm(v)) return &v;
+  }
+  return Status::NotFound("no replica with uuid or name '" + id + "'");
+}
+
+int CloneReplica(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
+  auto parsed = Parse(words, {"--target", "--name"}, {"--start", "--json"});
+  if (!parsed.ok()) return UsageError(parsed.status().message());
+  const Args& a = *parsed;
+  if (a.Get("--target").empty() || a.positional.size() != 1) {
+    return UsageError("clone-replica needs --target URL and one REPLICA (uuid or name)");
+  }
+  auto conn = xapi::ConnectWithFlags(cflags, a.Get("--target"));
+  if (!conn.ok()) return Fail(conn.status());
+  xapi::Connection& c = **conn;
+  auto catalog = LoadPoolCatalog(c);
+  if (!catalog.ok()) return Fail(catalog.status());
+  auto replica = FindReplica(*catalog, a.positional[0]);
+  if (!replica.ok()) return Fail(replica.status());
+  const VmView& r = **replica;
+  if (ConfigValue(r.other_config, keys::kDatetime) == keys::kDatetimePlaceholder) {
+    return Fail(Status::FailedPrecondition("replica '" + r.name_label +
+                                           "' is an interrupted copy: its disks are incomplete"));
+  }
+  std::string name = a.Has("--name") ? a.Get("--name") : r.name_label + " (DR clone)";
+  auto clone = xapi::VmClone(c, r.ref, name);
+  if (!clone.ok()) return Fail(clone.status().WithContext("clone replica " + r.uuid));
+  // A usable VM: no blocked operations, no replication keys (so retention never touches it),
+  // not a template.
+  auto rec = xapi::GetRecord<xapi::VmRecord>(c, *clone);
+  if (!rec.ok()) return Fail(rec.status());
+  StringMap oc;
+  for (const auto& [k, v] : rec->other_config) {
+    if (!IsReplicationKey(k)) oc[k] = v;
+  }
+  Status s = xapi::SetOtherConfig(c, "VM", *clone, oc);
+  if (s.ok()) s = xapi::VmSetBlockedOperations(c, *clone, {});
+  if (s.ok() && rec->is_a_template) s = xapi::VmSetIsATemplate(c, *clone, false);
+  if (s.ok()) {
+    s = c.Call("VM.remove_tags", {xapi::Value(*clone), xapi::Value(std::string(keys::kReplicaTag))})
+            .status();
+  }
+  if (s.ok() && a.Has("--start")) {
+    s = c.Call("VM.start", {xapi::Value(*clone), xapi::Value(false), xapi::Value(false)}).status();
+  }
+  if (!s.ok()) return Fail(s.WithContext("prepare clone " + rec->uuid));
+  if (a.Has("--json")) {
+    std::cout << nlohmann::json{{"clone", rec->uuid},
+                                {"name", name},
+                                {"replica", r.uuid},
+                                {"started", a.Has("--start")}}
+                     .dump(2)
+              << "\n";
+  } else {
+    std::cout << "cloned replica '" << r.name_label << "' to VM " << rec->uuid << " '" << name
+              << "'" << (a.Has("--start") ? ", started" : "") << "\n";
+  }
+  return 0;
+}
+
+Result<std::string> DigestOf(xapi::Connection& conn, const std::string& vdi) {
+  ContentDigestSink sink;
+  XCR_RETURN_IF_ERROR(xapi::ExportVdi(conn, vdi, "", sink).status());
+  XCR_RETURN_IF_ERROR(sink.Finish());
+  return sink.hex();
+}
+
+int Verify(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
+  auto parsed = Parse(words, {"--source", "--target"}, {"--json"});
+  if (!parsed.ok()) return UsageError(parsed.status().message());
+  const Args& a = *parsed;
+  if (a.Get("--source").empty() || a.Get("--target").empty() || a.positional.size() != 1) {
+    return UsageError("verify needs --source URL --target URL and one REPLICA");
+  }
+  auto src = xapi::ConnectWithFlags(cflags, a.Get("--source"));
+  if (!src.ok()) return Fail(src.status().WithContext("source pool"));
+  auto dst = xapi::ConnectWithFlags(cflags, a.Get("--target"));
+  if (!dst.ok()) return Fail(dst.status().WithContext("target pool"));
+  auto tcat = LoadPoolCatalog(**dst);
+  if (!tcat.ok()) return Fail(tcat.status());
+  auto replica = FindReplica(*tcat, a.positional[0]);
+  if (!replica.ok()) return Fail(replica.status());
+  auto scat = LoadPoolCatalog(**src);
+  if (!scat.ok()) return Fail(scat.status());
+  bool all_equal = !(*replica)->disks.empty();
+  nlohmann::json disks = nlohmann::json::array();
+  for (const DiskView& d : (*replica)->disks) {
+    std::string key = std::string(ConfigValue(d.vdi.other_config, keys::kContentKey));
+    if (key.empty()) key = std::string(ConfigValue(d.vdi.other_config, keys::kCopyOf));
+    const VdiView* source_vdi = nullptr;
+    for (const VdiView& v : scat->vdis) {
+      if (v.uuid == key) source_vdi = &v;
+    }
+    nlohmann::json dj = {
+        {"userdevice", d.userdevice}, {"replica_vdi", d.vdi.uuid}, {"source_vdi", key}};
+    if (!source_vdi) {
+      dj["error"] = "the source snapshot disk " + key + " no longer exists (pruned by retention?)";
+      all_equal = false;
+    } else {
+      auto rd = DigestOf(**dst, d.vdi.ref);
+      auto sd = DigestOf(**src, source_vdi->ref);
+      if (!rd.ok() || !sd.ok()) {
+        dj["error"] = (!rd.ok() ? rd.status() : sd.status()).ToString();
+        all_equal = false;
+      } else {
+        dj["replica_digest"] = *rd;
+        dj["source_digest"] = *sd;
+        dj["equal"] = *rd == *sd;
+        all_equal = all_equal && *rd == *sd;
+      }
+    }
+    disks.push_back(dj);
+  }
+  if (a.Has("--json")) {
+    std::cout << nlohmann::json{{"replica", (*replica)->uuid}, {"ok", all_equal}, {"disks", disks}}
+                     .dump(2)
+              << "\n";
+  } else {
+    for (const auto& dj : disks) {
+      std::cout << "disk " << dj["userdevice"].get<std::string>() << ": "
+                << (dj.contains("error") ? "ERROR " + dj["error"].get<std::string>()
+                    : dj["equal"].get<bool>()
+                        ? "identical (" + dj["replica_digest"].get<std::string>().substr(0, 16) +
+                              "…)"
+                        : std::string("DIFFERENT"))
+                << "\n";
+    }
+    std::cout << (all_equal ? "replica verified: content equals its source snapshot\n"
+                            : "VERIFY FAILED\n");
+  }
+  return all_equal ? 0 : 1;
+}
+
+int Run(std::vector<std::string> args) {
+  xapi::ClientFlags cflags;
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto took = xapi::TakeClientFlag(args, &i, &cflags);
+    if (!took.ok()) return UsageError(took.status().message());
+    if (!*took) rest.push_back(args[i]);
+  }
+  if (rest.empty() || rest[0] == "--help" || rest[0] == "help") {
+    std::cout << kUsage;
+    return rest.empty() ? 2 : 0;
+  }
+  std::string cmd = rest[0];
+  std::vector<std::string> words(rest.begin() + 1, rest.end());
+  if (cmd == "replicate") return Replicate(cflags, words);
+  if (cmd == "replicas") return Replicas(cflags, words);
+  if (cmd == "clone-replica") return CloneReplica(cflags, words);
+  if (cmd == "verify") return Verify(cflags, words);
+  return UsageError("unknown command '" + cmd + "'");
+}
+
+}  // namespace
+}  // namespace xcr::engine
+
+int main(int argc, char** argv) {
+  std::signal(SIGINT, xcr::engine::OnSignal);
+  std::signal(SIGTERM, xcr::engine::OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+  return xcr::engine::Run(std::vector<std::string>(argv + 1, argv + argc));
+}
