@@ -1,0 +1,147 @@
+// TLS trust over a real socket: an HTTPS server on 127.0.0.1 with a fresh self-signed
+// certificate (python3's ssl, started and stopped by the test).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "tests/testutil/status_matchers.h"
+#include "tests/testutil/temp_dir.h"
+#include "xapi/connection.h"
+#include "xapi/curl_transport.h"
+#include "xapi/http_curl.h"
+#include "xapi/tls.h"
+
+#ifndef XCR_TLS_TEST_SERVER
+#error "XCR_TLS_TEST_SERVER must name tls_test_server.py"
+#endif
+
+namespace xcr::xapi {
+namespace {
+
+class TlsServer {
+ public:
+  explicit TlsServer(const std::string& dir) {
+    cert_ = dir + "/cert.pem";
+    std::string key = dir + "/key.pem";
+    std::string der = dir + "/cert.der";
+    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " +
+                      cert_ + " -days 2 -subj /CN=xapi-test >/dev/null 2>&1 && openssl x509 -in " +
+                      cert_ + " -outform DER -out " + der;
+    if (std::system(cmd.c_str()) != 0) return;
+    std::ifstream in(der, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    fingerprint_ = FingerprintOfDer(ss.str());
+    int to_child[2], from_child[2];
+    if (pipe(to_child) != 0 || pipe(from_child) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(to_child[0], 0);
+      dup2(from_child[1], 1);
+      close(to_child[1]);
+      close(from_child[0]);
+      execlp("python3", "python3", XCR_TLS_TEST_SERVER, cert_.c_str(), key.c_str(), nullptr);
+      _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    stdin_ = to_child[1];
+    FILE* out = fdopen(from_child[0], "r");
+    int port = 0;
+    if (out != nullptr && std::fscanf(out, "%d", &port) == 1) port_ = port;
+    if (out != nullptr) std::fclose(out);
+  }
+  ~TlsServer() {
+    if (stdin_ >= 0) close(stdin_);
+    if (pid_ > 0) {
+      int st = 0;
+      for (int i = 0; i < 50 && waitpid(pid_, &st, WNOHANG) == 0; ++i) usleep(100'000);
+      if (waitpid(pid_, &st, WNOHANG) == 0) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &st, 0);
+      }
+    }
+  }
+  bool ok() const { return port_ > 0; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  const Fingerprint& fingerprint() const { return fingerprint_; }
+
+ private:
+  std::string cert_;
+  Fingerprint fingerprint_{};
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+  int port_ = 0;
+};
+
+// One server (and one RSA key) for the whole suite.
+class TlsPinningTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new xcr::testing::TempDir();
+    server_ = new TlsServer(dir_->path());
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete dir_;
+  }
+  void SetUp() override { ASSERT_TRUE(server_->ok()) << "test HTTPS server did not start"; }
+  static inline xcr::testing::TempDir* dir_ = nullptr;
+  static inline TlsServer* server_ = nullptr;
+};
+
+Result<HttpResponse> Ping(const std::string& url, const TlsTrust& trust) {
+  CurlTransport t(url, trust);
+  return t.Post("/", "<methodCall><methodName>x</methodName></methodCall>", {});
+}
+
+TEST_F(TlsPinningTest, ProbeReportsTheLeafFingerprint) {
+  ASSERT_OK_AND_ASSIGN(Fingerprint fp, ProbeFingerprint(server_->url()));
+  EXPECT_EQ(FormatFingerprint(fp), FormatFingerprint(server_->fingerprint()));
+}
+
+TEST_F(TlsPinningTest, RightPinIsAccepted) {
+  ASSERT_OK_AND_ASSIGN(HttpResponse r,
+                       Ping(server_->url(), TlsTrust::Pinned(server_->fingerprint())));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("pong"), std::string::npos);
+}
+
+TEST_F(TlsPinningTest, WrongPinIsRefusedNamingBothFingerprints) {
+  Fingerprint wrong = server_->fingerprint();
+  wrong[0] ^= 0xFF;
+  auto r = Ping(server_->url(), TlsTrust::Pinned(wrong));
+  EXPECT_STATUS(r, StatusCode::kPermissionDenied);
+  EXPECT_NE(r.status().message().find(FormatFingerprint(wrong)), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find(FormatFingerprint(server_->fingerprint())), std::string::npos)
+      << r.status().message();
+}
+
+TEST_F(TlsPinningTest, EveryRequestOnAReusedTransportStaysPinned) {
+  CurlTransport t(server_->url(), TlsTrust::Pinned(server_->fingerprint()));
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK_AND_ASSIGN(HttpResponse r, t.Post("/", "<methodCall/>", {}));
+    EXPECT_EQ(r.status, 200);
+  }
+}
+
+TEST_F(TlsPinningTest, SystemCaRefusesSelfSignedAndInsecureAccepts) {
+  EXPECT_STATUS(Ping(server_->url(), TlsTrust::SystemCa()), StatusCode::kPermissionDenied);
+  ASSERT_OK_AND_ASSIGN(HttpResponse r, Ping(server_->url(), TlsTrust::Insecure()));
+  EXPECT_EQ(r.status, 200);
+}
+
+TEST(TransportErrorsTest, ClosedPortIsUnavailable) {
+  // Port 1 on loopback: nothing listens there in a test environment.
+  EXPECT_STATUS(Ping("https://127.0.0.1:1", TlsTrust::Insecure()), StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace xcr::xapi
