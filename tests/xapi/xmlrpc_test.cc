@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <limits>
+#include <thread>
+#include <vector>
 
 #include "tests/testutil/status_matchers.h"
 
@@ -470,6 +472,31 @@ TEST(XmlRpcMethodCallTest, RefusesMalformedCalls) {
   // A response is not a call, and the other way round.
   EXPECT_STATUS(DecodeMethodCall(EncodeSuccess(Value("x"))), StatusCode::kCorruption);
   EXPECT_STATUS(DecodeResponse(EncodeMethodCall("m", {})), StatusCode::kCorruption);
+}
+
+// ---- Threads ----
+
+TEST(XmlRpcThreadTest, ConcurrentDecodesIncludingFailures) {
+  // libxml2 is initialised once and its error handlers are per thread: decodes on several
+  // threads at once, half of them failing, must not interfere.
+  const std::string good = EncodeSuccess(Value(Struct{{"a", Array{"x", true, 2.5}}}));
+  const std::string bad = "<methodResponse><params><param><value><struct></value>";
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        Result<Value> g = DecodeResponse(good);
+        if (!g.ok() || !UnwrapXapiResult(*g).ok()) ++failures[t];
+        Result<Value> b = DecodeResponse(bad);
+        if (b.ok() || b.status().message().find("malformed XML") == std::string::npos) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures, std::vector<int>(4, 0));
 }
 
 }  // namespace
