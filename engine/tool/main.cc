@@ -29,6 +29,7 @@
 #include "engine/pool_catalog.h"
 #include "engine/progress_meter.h"
 #include "engine/replica_metadata.h"
+#include "engine/replica_ops.h"
 #include "engine/task_log.h"
 #include "engine/vm_replicator.h"
 #include "xapi/api.h"
@@ -143,7 +144,7 @@ class ProgressDisplay {
   uint64_t last_draw_ = 0;
 };
 
-int Replicate(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
+int CmdReplicate(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
   auto parsed =
       Parse(words,
             {"--source", "--vm", "--target", "--sr", "--job-id", "--schedule-id", "--job-name",
@@ -259,14 +260,7 @@ int Replicate(const xapi::ClientFlags& cflags, const std::vector<std::string>& w
   return 0;
 }
 
-bool IsReplicaVm(const VmView& v) {
-  return !ConfigValue(v.other_config, keys::kJob).empty() &&
-         !ConfigValue(v.other_config, keys::kVm).empty() &&
-         (v.blocked_operations.count("start") || v.is_a_snapshot) &&
-         !ConfigValue(v.other_config, keys::kSr).empty();
-}
-
-int Replicas(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
+int CmdReplicas(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
   auto parsed = Parse(words, {"--target", "--vm"}, {"--json"});
   if (!parsed.ok()) return UsageError(parsed.status().message());
   const Args& a = *parsed;
@@ -279,7 +273,7 @@ int Replicas(const xapi::ClientFlags& cflags, const std::vector<std::string>& wo
   std::string filter = a.Get("--vm");
   nlohmann::json list = nlohmann::json::array();
   for (const VmView& v : catalog->vms) {
-    if (!IsReplicaVm(v)) continue;
+    if (!LooksLikeReplica(v)) continue;
     std::string src = std::string(ConfigValue(v.other_config, keys::kVm));
     if (!filter.empty() && src != filter && v.name_label.find(filter) == std::string::npos)
       continue;
@@ -319,14 +313,7 @@ int Replicas(const xapi::ClientFlags& cflags, const std::vector<std::string>& wo
   return 0;
 }
 
-Result<const VmView*> FindReplica(const PoolCatalog& catalog, const std::string& id) {
-  for (const VmView& v : catalog.vms) {
-    if ((v.uuid == id || v.name_label == id) && IsReplicaVm(v)) return &v;
-  }
-  return Status::NotFound("no replica with uuid or name '" + id + "'");
-}
-
-int CloneReplica(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
+int CmdCloneReplica(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
   auto parsed = Parse(words, {"--target", "--name"}, {"--start", "--json"});
   if (!parsed.ok()) return UsageError(parsed.status().message());
   const Args& a = *parsed;
@@ -335,60 +322,22 @@ int CloneReplica(const xapi::ClientFlags& cflags, const std::vector<std::string>
   }
   auto conn = xapi::ConnectWithFlags(cflags, a.Get("--target"));
   if (!conn.ok()) return Fail(conn.status());
-  xapi::Connection& c = **conn;
-  auto catalog = LoadPoolCatalog(c);
-  if (!catalog.ok()) return Fail(catalog.status());
-  auto replica = FindReplica(*catalog, a.positional[0]);
-  if (!replica.ok()) return Fail(replica.status());
-  const VmView& r = **replica;
-  if (ConfigValue(r.other_config, keys::kDatetime) == keys::kDatetimePlaceholder) {
-    return Fail(Status::FailedPrecondition("replica '" + r.name_label +
-                                           "' is an interrupted copy: its disks are incomplete"));
-  }
-  std::string name = a.Has("--name") ? a.Get("--name") : r.name_label + " (DR clone)";
-  auto clone = xapi::VmClone(c, r.ref, name);
-  if (!clone.ok()) return Fail(clone.status().WithContext("clone replica " + r.uuid));
-  // A usable VM: no blocked operations, no replication keys (so retention never touches it),
-  // not a template.
-  auto rec = xapi::GetRecord<xapi::VmRecord>(c, *clone);
-  if (!rec.ok()) return Fail(rec.status());
-  StringMap oc;
-  for (const auto& [k, v] : rec->other_config) {
-    if (!IsReplicationKey(k)) oc[k] = v;
-  }
-  Status s = xapi::SetOtherConfig(c, "VM", *clone, oc);
-  if (s.ok()) s = xapi::VmSetBlockedOperations(c, *clone, {});
-  if (s.ok() && rec->is_a_template) s = xapi::VmSetIsATemplate(c, *clone, false);
-  if (s.ok()) {
-    s = c.Call("VM.remove_tags", {xapi::Value(*clone), xapi::Value(std::string(keys::kReplicaTag))})
-            .status();
-  }
-  if (s.ok() && a.Has("--start")) {
-    s = c.Call("VM.start", {xapi::Value(*clone), xapi::Value(false), xapi::Value(false)}).status();
-  }
-  if (!s.ok()) return Fail(s.WithContext("prepare clone " + rec->uuid));
+  auto clone = CloneReplica(**conn, a.positional[0], a.Get("--name"), a.Has("--start"));
+  if (!clone.ok()) return Fail(clone.status());
   if (a.Has("--json")) {
-    std::cout << nlohmann::json{{"clone", rec->uuid},
-                                {"name", name},
-                                {"replica", r.uuid},
+    std::cout << nlohmann::json{{"clone", clone->uuid},
+                                {"name", clone->name},
                                 {"started", a.Has("--start")}}
                      .dump(2)
               << "\n";
   } else {
-    std::cout << "cloned replica '" << r.name_label << "' to VM " << rec->uuid << " '" << name
-              << "'" << (a.Has("--start") ? ", started" : "") << "\n";
+    std::cout << "cloned replica " << a.positional[0] << " to VM " << clone->uuid << " '"
+              << clone->name << "'" << (a.Has("--start") ? ", started" : "") << "\n";
   }
   return 0;
 }
 
-Result<std::string> DigestOf(xapi::Connection& conn, const std::string& vdi) {
-  ContentDigestSink sink;
-  XCR_RETURN_IF_ERROR(xapi::ExportVdi(conn, vdi, "", sink).status());
-  XCR_RETURN_IF_ERROR(sink.Finish());
-  return sink.hex();
-}
-
-int Verify(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
+int CmdVerify(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
   auto parsed = Parse(words, {"--source", "--target"}, {"--json"});
   if (!parsed.ok()) return UsageError(parsed.status().message());
   const Args& a = *parsed;
@@ -399,45 +348,28 @@ int Verify(const xapi::ClientFlags& cflags, const std::vector<std::string>& word
   if (!src.ok()) return Fail(src.status().WithContext("source pool"));
   auto dst = xapi::ConnectWithFlags(cflags, a.Get("--target"));
   if (!dst.ok()) return Fail(dst.status().WithContext("target pool"));
-  auto tcat = LoadPoolCatalog(**dst);
-  if (!tcat.ok()) return Fail(tcat.status());
-  auto replica = FindReplica(*tcat, a.positional[0]);
-  if (!replica.ok()) return Fail(replica.status());
-  auto scat = LoadPoolCatalog(**src);
-  if (!scat.ok()) return Fail(scat.status());
-  bool all_equal = !(*replica)->disks.empty();
+  auto result = VerifyReplica(**src, **dst, a.positional[0]);
+  if (!result.ok()) return Fail(result.status());
+  bool all_equal = !result->empty();
   nlohmann::json disks = nlohmann::json::array();
-  for (const DiskView& d : (*replica)->disks) {
-    std::string key = std::string(ConfigValue(d.vdi.other_config, keys::kContentKey));
-    if (key.empty()) key = std::string(ConfigValue(d.vdi.other_config, keys::kCopyOf));
-    const VdiView* source_vdi = nullptr;
-    for (const VdiView& v : scat->vdis) {
-      if (v.uuid == key) source_vdi = &v;
+  for (const DiskVerification& v : *result) {
+    nlohmann::json dj = {{"userdevice", v.userdevice},
+                         {"replica_vdi", v.replica_vdi},
+                         {"source_vdi", v.source_vdi},
+                         {"equal", v.equal()}};
+    if (!v.status.ok())
+      dj["error"] = v.status.ToString();
+    else {
+      dj["replica_digest"] = v.replica_digest;
+      dj["source_digest"] = v.source_digest;
     }
-    nlohmann::json dj = {
-        {"userdevice", d.userdevice}, {"replica_vdi", d.vdi.uuid}, {"source_vdi", key}};
-    if (!source_vdi) {
-      dj["error"] = "the source snapshot disk " + key + " no longer exists (pruned by retention?)";
-      all_equal = false;
-    } else {
-      auto rd = DigestOf(**dst, d.vdi.ref);
-      auto sd = DigestOf(**src, source_vdi->ref);
-      if (!rd.ok() || !sd.ok()) {
-        dj["error"] = (!rd.ok() ? rd.status() : sd.status()).ToString();
-        all_equal = false;
-      } else {
-        dj["replica_digest"] = *rd;
-        dj["source_digest"] = *sd;
-        dj["equal"] = *rd == *sd;
-        all_equal = all_equal && *rd == *sd;
-      }
-    }
+    all_equal = all_equal && v.equal();
     disks.push_back(dj);
   }
   if (a.Has("--json")) {
-    std::cout << nlohmann::json{{"replica", (*replica)->uuid}, {"ok", all_equal}, {"disks", disks}}
-                     .dump(2)
-              << "\n";
+    std::cout
+        << nlohmann::json{{"replica", a.positional[0]}, {"ok", all_equal}, {"disks", disks}}.dump(2)
+        << "\n";
   } else {
     for (const auto& dj : disks) {
       std::cout << "disk " << dj["userdevice"].get<std::string>() << ": "
@@ -468,10 +400,10 @@ int Run(std::vector<std::string> args) {
   }
   std::string cmd = rest[0];
   std::vector<std::string> words(rest.begin() + 1, rest.end());
-  if (cmd == "replicate") return Replicate(cflags, words);
-  if (cmd == "replicas") return Replicas(cflags, words);
-  if (cmd == "clone-replica") return CloneReplica(cflags, words);
-  if (cmd == "verify") return Verify(cflags, words);
+  if (cmd == "replicate") return CmdReplicate(cflags, words);
+  if (cmd == "replicas") return CmdReplicas(cflags, words);
+  if (cmd == "clone-replica") return CmdCloneReplica(cflags, words);
+  if (cmd == "verify") return CmdVerify(cflags, words);
   return UsageError("unknown command '" + cmd + "'");
 }
 
