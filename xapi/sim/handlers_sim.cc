@@ -218,7 +218,7 @@ Result<std::vector<std::string>> PopulateLocked(Ctx& x, int n, uint64_t disk_siz
                {"HVM_boot_policy", Value("BIOS order")},
                {"HVM_boot_params", Value(Struct{{"order", Value("cd")}})},
                {"platform", Value(Struct{{"acpi", Value("1")}, {"apic", Value("true")}})},
-               {"mac_seed", Value(Uuid::Random().ToString())}});
+               {"other_config", Value(Struct{{"mac_seed", Value(Uuid::Random().ToString())}})}});
     XCR_ASSIGN_OR_RETURN(std::string vdi,
                          CreateVdi(x, {{"SR", Value(sr)},
                                        {"name_label", Value(name + " disk 0")},

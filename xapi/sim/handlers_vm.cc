@@ -42,6 +42,13 @@ Status CheckOp(Ctx& x, const std::string& vm, const std::string& op,
   return Status::OK();
 }
 
+// The VM's other_config with a fresh mac_seed (XAPI keeps the seed there).
+Struct WithNewMacSeed(const Struct& vm) {
+  Struct oc = vm.at("other_config").is_struct() ? vm.at("other_config").structure() : Struct{};
+  oc["mac_seed"] = Value(Uuid::Random().ToString());
+  return oc;
+}
+
 enum class DiskMode { kSnapshot, kClone, kCopy };
 
 // Creates a new VM from vm: its record with `overrides`, its VBDs onto new VDIs (per mode) and
@@ -127,7 +134,9 @@ Result<Value> VmCreate(Ctx& x) {
                         "snapshot_of", "is_control_domain", "power_state"}) {
     clean.erase(k);
   }
-  clean["mac_seed"] = Value(Uuid::Random().ToString());
+  Struct oc = clean.count("other_config") ? clean["other_config"].structure() : Struct{};
+  oc["mac_seed"] = Value(Uuid::Random().ToString());
+  clean["other_config"] = Value(std::move(oc));
   std::string ref = x.db.Create("VM", clean);
   RefreshVmAllowed(x, ref);
   return Value(ref);
@@ -180,7 +189,7 @@ Result<Value> VmCloneOrCopy(Ctx& x, bool copy) {
            {"snapshot_of", Value(std::string(kNullRef))},
            {"snapshot_time", Value(DateTime{"19700101T00:00:00Z"})},
            {"snapshot_info", Value(Struct{})},
-           {"mac_seed", Value(Uuid::Random().ToString())}};
+           {"other_config", Value(WithNewMacSeed(*x.db.Get("VM", vm)))}};
   XCR_ASSIGN_OR_RETURN(
       std::string nvm,
       DuplicateVm(x, vm, std::move(o), copy ? DiskMode::kCopy : DiskMode::kClone, sr, {}));

@@ -328,7 +328,6 @@ Result<Value> Service::Dispatch(const std::string& method, const Array& params,
   if (spec.needs_session) {
     session = params[0].is_string() ? params[0].string() : std::string();
     if (!SessionValidLocked(session)) return XapiError("SESSION_INVALID", {session});
-    db_.Set("session", session, "last_active", NowDateTime());
   }
   if (auto fail = faults_.TakeMethodFailure(name)) {
     std::string code = fail->empty() ? "INTERNAL_ERROR" : (*fail)[0];
