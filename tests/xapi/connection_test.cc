@@ -152,7 +152,8 @@ TEST(ConnectionTest, NeverLogsPasswordsOrSessionRefs) {
     ASSERT_OK_AND_ASSIGN(auto conn,
                          Connection::Open("http://member:80", Options(pool), pool.Factory()));
     pool.ExpireSessions();
-    ASSERT_OK(conn->Call("VM.get_record", {"OpaqueRef:vm"}).status());
+    Status call = conn->Call("VM.get_record", {"OpaqueRef:vm"}).status();
+    ASSERT_OK(call);
     ref = conn->session_ref();
   }
   SetLogSink(nullptr);

@@ -4,6 +4,7 @@
 //   xcr-xapi [CLIENT FLAGS] records URL CLASS            CLASS.get_all_records as JSON
 //   xcr-xapi [CLIENT FLAGS] export URL VDI OUT.vhd [--base VDI]
 //   xcr-xapi [CLIENT FLAGS] import URL VDI IN.vhd
+//   xcr-xapi [CLIENT FLAGS] pipe URL VDI TARGET_VDI...     one export, N imports (same pool)
 //
 // CLIENT FLAGS (as in every xcr tool): --credentials FILE | --user U (XCR_PASSWORD or a prompt),
 // --fingerprint SHA256:.. | --insecure. See docs/xapi-client.md.
@@ -33,6 +34,7 @@ constexpr char kUsage[] =
     "  records URL CLASS                 print CLASS.get_all_records as JSON (e.g. VM, VDI)\n"
     "  export URL VDI OUT.vhd [--base VDI]  stream a VDI (ref or uuid) as VHD into a file\n"
     "  import URL VDI IN.vhd             stream a VHD file onto an existing VDI\n"
+    "  pipe URL VDI TARGET_VDI...        export VDI once into each existing TARGET_VDI\n"
     "The password comes from --credentials FILE (mode 0600, lines 'URL USER PASSWORD'), the\n"
     "XCR_PASSWORD environment variable, or a prompt; never put it in the URL.\n";
 
@@ -210,6 +212,23 @@ int Run(std::vector<std::string> args) {
     if (!s.ok()) return Fail(s);
     std::cerr << "imported " << *size << " bytes onto " << rest[2] << "\n";
     return 0;
+  }
+  if (cmd == "pipe") {
+    if (rest.size() < 4) return UsageError("pipe: expected URL VDI TARGET_VDI...");
+    auto conn = Connect(flags, url);
+    if (!conn.ok()) return Fail(conn.status());
+    std::vector<PipeTarget> targets;
+    for (size_t i = 3; i < rest.size(); ++i) targets.push_back({conn->get(), rest[i]});
+    PipeResult r = PipeVdi(**conn, rest[2], "", targets, ProgressOptions());
+    if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
+    int rc = r.source.ok() ? 0 : 1;
+    if (!r.source.ok()) std::cerr << "source: " << r.source.ToString() << "\n";
+    for (size_t i = 0; i < targets.size(); ++i) {
+      std::cerr << "target " << targets[i].vdi << ": " << r.targets[i].ToString() << "\n";
+      if (!r.targets[i].ok()) rc = 1;
+    }
+    std::cerr << "exported " << r.bytes << " bytes\n";
+    return rc;
   }
   return UsageError("unknown command '" + cmd + "'");
 }
