@@ -44,7 +44,8 @@ Status StreamParser::Fail(Status s) {
 void StreamParser::StartBuffer(State s, uint64_t size) {
   state_ = s;
   buf_.clear();
-  buf_.reserve(size);
+  // Grows with the bytes that actually arrive: a header cannot make us allocate ahead of data.
+  buf_.reserve(static_cast<size_t>(std::min<uint64_t>(size, 64 << 10)));
   region_end_ = pos_ + size;
 }
 

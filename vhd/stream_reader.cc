@@ -7,12 +7,13 @@ namespace xcr::vhd {
 
 Status StreamReader::Collector::OnMetadata(const StreamParser& p) {
   bitmap.resize(BitmapSize(p.header().block_size));
-  data.resize(p.header().block_size);
+  block_size = p.header().block_size;
   return Status::OK();
 }
 
 Status StreamReader::Collector::OnBlockBegin(uint32_t i, std::span<const uint8_t> bm) {
   std::memcpy(bitmap.data(), bm.data(), bm.size());
+  if (data.size() != block_size) data.resize(block_size);  // at the first block, not before
   index = i;
   return Status::OK();
 }

@@ -70,6 +70,7 @@ class StreamReader {
     Status OnBlockEnd(uint32_t index) override;
     std::vector<uint8_t> bitmap;
     std::vector<uint8_t> data;
+    uint64_t block_size = 0;
     bool block_ready = false;
     uint32_t index = 0;
   };
