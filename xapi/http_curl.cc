@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <cstdlib>
 #include <mutex>
 
 namespace xcr::xapi {
@@ -75,7 +76,12 @@ void CurlEasy::Reset() {
   pin_->mismatch = false;
   curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error_);
   curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+  // XCR_CURL_VERBOSE=1 traces requests on stderr (URLs carry session refs: debugging only).
+  static const bool verbose = std::getenv("XCR_CURL_VERBOSE") != nullptr;
+  if (verbose) curl_easy_setopt(curl_, CURLOPT_VERBOSE, 1L);
   curl_easy_setopt(curl_, CURLOPT_TCP_NODELAY, 1L);
+  // XAPI speaks HTTP/1.1; disk transfers rely on its framing (Content-Length, close-delimited).
+  curl_easy_setopt(curl_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(curl_, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
