@@ -392,3 +392,24 @@ TEST(ConvertTest, ApplyBlockWritesOnlySetSectors) {
 
 }  // namespace
 }  // namespace xcr::vhd
+
+namespace xcr::vhd {
+namespace {
+
+TEST(VhdFileTest, SixtyFourGiBSparseDiskReadsAtTheEnd) {
+  StreamLayout l;
+  l.virtual_size = uint64_t{64} << 30;
+  std::map<uint32_t, TestBlock> blocks;
+  blocks[32767].data = PatternBlock(2 << 20, 7);
+  ASSERT_OK_AND_ASSIGN(auto f, VhdFile::Open(MemFileOf(BuildVhd(l, blocks)), "big"));
+  EXPECT_EQ(f->bat().size(), 32768u);
+  std::vector<uint8_t> tail(4096);
+  ASSERT_OK(f->Read(l.virtual_size - 4096, tail));
+  EXPECT_TRUE(std::equal(tail.begin(), tail.end(), blocks[32767].data.end() - 4096));
+  std::vector<uint8_t> middle(4096, 0xEE);
+  ASSERT_OK(f->Read(uint64_t{32} << 30, middle));
+  EXPECT_EQ(middle, std::vector<uint8_t>(4096, 0));
+}
+
+}  // namespace
+}  // namespace xcr::vhd

@@ -491,3 +491,41 @@ TEST(StreamParserTest, RandomCorruptionNeverCrashes) {
 
 }  // namespace
 }  // namespace xcr::vhd
+
+namespace xcr::vhd {
+namespace {
+
+TEST(StreamParserTest, LocatorAfterTheLastBlockCountsInTheLength) {
+  std::map<uint32_t, testing::TestBlock> blocks;
+  blocks[2].data = testing::PatternBlock(kBs, 2);
+  std::vector<uint8_t> img = testing::BuildVhd(Layout(16 * kBs, DiskType::kDifferencing), blocks);
+  // Move the locator payload (at 2560) to a new sector between the last block and the footer.
+  size_t footer_at = img.size() - 512;
+  std::vector<uint8_t> payload(img.begin() + 2560, img.begin() + 3072);
+  img.insert(img.begin() + static_cast<ptrdiff_t>(footer_at), payload.begin(), payload.end());
+  StoreBE64(img.data() + 512 + 576 + 16, footer_at);
+  testing::FixChecksums(img);
+  Recorder rec;
+  ASSERT_OK(ParseInPieces(img, 777, &rec));
+  EXPECT_EQ(rec.total, img.size());
+}
+
+TEST(StreamReaderTest, SixtyFourGiBSparseDisk) {
+  // A full-size BAT (32768 entries) and three blocks, one at the very end of the disk.
+  StreamLayout l;
+  l.virtual_size = uint64_t{64} << 30;
+  l.timestamp = 5;
+  std::map<uint32_t, testing::TestBlock> blocks;
+  for (uint32_t i : {0u, 16384u, 32767u}) blocks[i].data = testing::PatternBlock(2 << 20, i);
+  std::vector<uint8_t> img = testing::BuildVhd(l, blocks);
+  ASSERT_EQ(img.size(), 2048 + 32768 * 4 + 3 * (512 + (2u << 20)) + 512);
+  std::map<uint32_t, testing::TestBlock> got;
+  uint64_t total = 0;
+  ASSERT_OK(ReadAll(img, 1 << 20, &got, &total));
+  EXPECT_EQ(total, img.size());
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[32767].data, blocks[32767].data);
+}
+
+}  // namespace
+}  // namespace xcr::vhd
