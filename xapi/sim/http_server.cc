@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <limits>
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -67,7 +69,11 @@ void Serve(Stream& stream, HttpHandler& handler) {
   while (true) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(64 << 10);
-    parser.body_limit(kBodyLimit);
+    // No body limit while reading the header: Beast would refuse a disk upload's Content-Length
+    // there. Streaming requests (disk transfers) never buffer their body; the others get
+    // kBodyLimit below. (Not boost::none: Beast 1.74 compares Content-Length with the optional
+    // itself and refuses every body when it is empty.)
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     beast::error_code ec;
     http::read_header(stream, buf, parser, ec);
     if (ec) return;
@@ -85,6 +91,7 @@ void Serve(Stream& stream, HttpHandler& handler) {
       return;
     }
     HttpResponse resp;
+    parser.body_limit(kBodyLimit);
     if (!parser.is_done()) http::read(stream, buf, parser, ec);
     if (ec == http::error::body_limit) {
       resp.status = 413;
