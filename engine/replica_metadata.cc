@@ -67,6 +67,22 @@ std::string SnapshotName(const RunIdentity& id) {
   return "[xcr " + JobName(id) + "] " + id.vm_name;
 }
 
+int64_t NextRunTime(int64_t now, const std::string& job_id, const std::string& vm_uuid,
+                    const std::vector<VmView>& source_snapshots,
+                    const std::vector<TargetInventory>& targets) {
+  int64_t next = now;
+  auto consider = [&](const StringMap& oc) {
+    if (ConfigValue(oc, keys::kJob) != job_id || ConfigValue(oc, keys::kVm) != vm_uuid) return;
+    auto t = ParseBackupDatetime(ConfigValue(oc, keys::kDatetime));
+    if (t.ok() && *t + 1 > next) next = *t + 1;
+  };
+  for (const VmView& s : source_snapshots) consider(s.other_config);
+  for (const TargetInventory& t : targets) {
+    for (const VdiView& v : t.vdis) consider(v.other_config);
+  }
+  return next;
+}
+
 bool IsNoBackupDisk(const VdiView& vdi) {
   return vdi.name_label.find(keys::kNoBackupMarker) != std::string::npos;
 }

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <string>
 
+#include <vector>
+
+#include "engine/base_selection.h"
 #include "engine/catalog.h"
 
 namespace xcr::engine {
@@ -43,6 +46,13 @@ std::string ReplicaName(const RunIdentity& id);
 std::string ImportingName(const RunIdentity& id);
 // "[xcr <job>] <vm>", the source snapshot's name.
 std::string SnapshotName(const RunIdentity& id);
+
+// The datetime of a new run: `now`, or one second after the newest xo:backup:datetime of this
+// job and VM on the source snapshots or on the targets' disks, whichever is later, so a chain's
+// datetimes strictly increase (retention and base selection order by them).
+int64_t NextRunTime(int64_t now, const std::string& job_id, const std::string& vm_uuid,
+                    const std::vector<VmView>& source_snapshots,
+                    const std::vector<TargetInventory>& targets);
 
 // Whether a source disk is left out of replication ("[NOBAK]" in its name).
 bool IsNoBackupDisk(const VdiView& vdi);

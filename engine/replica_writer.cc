@@ -234,6 +234,7 @@ Result<std::string> ReplicaWriter::Finish() {
   oc[std::string(keys::kDatetime)] = datetime;
   XCR_RETURN_IF_ERROR(xapi::SetOtherConfig(conn, "VM", vm_ref_, oc));
   created_vdis_.clear();  // complete: never destroyed by Abort
+  finished_vm_ref_ = vm_ref_;
   return vm.uuid;
 }
 
@@ -261,7 +262,8 @@ Result<int> ReplicaWriter::ApplyRetention(size_t copy_retention) {
   xapi::Connection& conn = *target_.conn;
   XCR_ASSIGN_OR_RETURN(PoolCatalog catalog, LoadPoolCatalog(conn));
   ReplicaSelector sel{id_.job_id, id_.schedule_id, sr_uuid_, id_.vm_uuid};
-  ReplicaPrunePlan plan = PlanReplicaPruning(ListReplicas(catalog.vms, sel), copy_retention);
+  ReplicaPrunePlan plan =
+      PlanReplicaPruning(ListReplicas(catalog.vms, sel), copy_retention, finished_vm_ref_);
   int deleted = 0;
   std::vector<const VmView*> doomed = plan.interrupted;
   doomed.insert(doomed.end(), plan.expired.begin(), plan.expired.end());

@@ -56,6 +56,8 @@ class ReplicaWriter {
   const std::string& pool_label() const { return target_.pool_label; }
   xapi::Connection* conn() const { return target_.conn; }
   const TargetInventory& inventory() const { return inventory_; }
+  // The run's time, when the replicator adjusted it after Resolve().
+  void set_run_time(int64_t unix_seconds) { id_.run_unix_seconds = unix_seconds; }
 
   // Creates the importing replica VM from the source snapshot's record, its disks and VIFs.
   // source_vifs: the snapshot's VIF records with their networks' records.
@@ -71,7 +73,8 @@ class ReplicaWriter {
   // Destroys what Prepare created. Best effort; returns the first error.
   Status Abort();
 
-  // Deletes interrupted copies and complete replicas beyond copy_retention (with their disks).
+  // Deletes interrupted copies and complete replicas beyond copy_retention (with their disks);
+  // the replica this writer completed is always kept.
   // Returns the number of replicas deleted.
   Result<int> ApplyRetention(size_t copy_retention);
 
@@ -87,7 +90,8 @@ class ReplicaWriter {
   std::string source_snapshot_uuid_;
   int delta_chain_length_ = 0;
   std::string vm_ref_;
-  std::vector<std::string> disk_vdis_;         // per source disk, in order
+  std::string finished_vm_ref_;         // the replica this run completed: never pruned by this run
+  std::vector<std::string> disk_vdis_;  // per source disk, in order
   std::vector<std::string> source_vdi_uuids_;  // per source disk
   std::vector<std::string> created_vdis_;      // to destroy on Abort
 };

@@ -53,13 +53,20 @@ bool IsInterruptedReplica(const VmView& replica) {
 }
 
 ReplicaPrunePlan PlanReplicaPruning(const std::vector<const VmView*>& replicas_oldest_first,
-                                    size_t copy_retention) {
+                                    size_t copy_retention, const std::string& keep_ref) {
   ReplicaPrunePlan plan;
   std::vector<const VmView*> complete;
+  bool kept_current = false;
   for (const VmView* r : replicas_oldest_first) {
-    (IsInterruptedReplica(*r) ? plan.interrupted : complete).push_back(r);
+    if (IsInterruptedReplica(*r)) {
+      plan.interrupted.push_back(r);
+    } else if (!keep_ref.empty() && r->ref == keep_ref) {
+      kept_current = true;  // counted among the kept, never a candidate
+    } else {
+      complete.push_back(r);
+    }
   }
-  size_t keep = std::max<size_t>(copy_retention, 1);
+  size_t keep = std::max<size_t>(copy_retention, 1) - (kept_current ? 1 : 0);
   if (complete.size() > keep) {
     plan.expired.assign(complete.begin(), complete.end() - static_cast<ptrdiff_t>(keep));
   }
@@ -78,11 +85,19 @@ std::vector<const VmView*> PlanSnapshotPruning(
     }
   }
   mine = SortedOldestFirst(std::move(mine));
-  size_t keep = std::max<size_t>(snapshot_retention, 1);
+  bool kept_base = false;
+  std::vector<const VmView*> candidates;
+  for (const VmView* s : mine) {
+    if (!keep_ref.empty() && s->ref == keep_ref) {
+      kept_base = true;
+    } else {
+      candidates.push_back(s);
+    }
+  }
+  size_t keep = std::max<size_t>(snapshot_retention, 1) - (kept_base ? 1 : 0);
   std::vector<const VmView*> out;
-  if (mine.size() <= keep) return out;
-  for (size_t i = 0; i + keep < mine.size(); ++i) {
-    if (mine[i]->ref != keep_ref) out.push_back(mine[i]);
+  if (candidates.size() > keep) {
+    out.assign(candidates.begin(), candidates.end() - static_cast<ptrdiff_t>(keep));
   }
   return out;
 }

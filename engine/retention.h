@@ -37,9 +37,11 @@ struct ReplicaPrunePlan {
 };
 
 // From ListReplicas() output: interrupted copies, and the oldest complete replicas beyond the
-// newest `copy_retention` (at least 1 is always kept).
+// newest `copy_retention` (at least 1 is always kept). `keep_ref`, the replica the current run
+// just wrote, is always among those kept, even when another has the same datetime (two runs in
+// one second) — the ambiguity that made Xen Orchestra delete its newest replica (#3391).
 ReplicaPrunePlan PlanReplicaPruning(const std::vector<const VmView*>& replicas_oldest_first,
-                                    size_t copy_retention);
+                                    size_t copy_retention, const std::string& keep_ref = {});
 
 // Source snapshots of (job, schedule, VM) beyond the newest `snapshot_retention` (at least 1),
 // oldest first. `keep_ref` (the new base) is never returned.

@@ -119,8 +119,13 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
     }
   }
 
-  RunIdentity id{options_.job_id, options_.schedule_id, options_.job_name,
-                 vm.uuid,         vm.name_label,        env_->NowUnixMicros() / 1000000};
+  RunIdentity id;
+  id.job_id = options_.job_id;
+  id.schedule_id = options_.schedule_id;
+  id.job_name = options_.job_name;
+  id.vm_uuid = vm.uuid;
+  id.vm_name = vm.name_label;
+  id.run_unix_seconds = env_->NowUnixMicros() / 1000000;
 
   // Resolve targets.
   std::vector<std::unique_ptr<ReplicaWriter>> writers;
@@ -142,6 +147,15 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
     out.targets.push_back(std::move(o));
   }
   if (writers.empty()) return fail(Status::Unavailable("no target SR could be used"));
+  // Datetimes order a chain's snapshots and replicas; keep them strictly increasing even when
+  // runs follow each other within a second (or the clock stepped back).
+  {
+    std::vector<TargetInventory> invs;
+    for (const auto& w : writers) invs.push_back(w->inventory());
+    id.run_unix_seconds = NextRunTime(id.run_unix_seconds, options_.job_id, vm.uuid,
+                                      catalog->SnapshotsOf(vm.ref), invs);
+    for (auto& w : writers) w->set_run_time(id.run_unix_seconds);
+  }
 
   // Snapshot ([NOBAK] disks left out), then tag it and its disks.
   TaskId snap_task = log_->Begin(vm_task, "snapshot");
@@ -156,7 +170,7 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
     return fail(Advise(snap_ref.status(),
                        {.pool = source_pool, .vm = vm.name_label, .operation = "snapshot"}));
   }
-  std::string datetime = FormatBackupDatetime(env_->NowUnixMicros() / 1000000);
+  std::string datetime = FormatBackupDatetime(id.run_unix_seconds);
   auto after = LoadPoolCatalog(src);
   if (!after.ok()) return fail(after.status());
   std::vector<VmView> snapshots = after->SnapshotsOf(vm.ref);

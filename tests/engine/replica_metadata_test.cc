@@ -58,6 +58,29 @@ TEST(ReplicaMetadataTest, Names) {
   EXPECT_EQ(SnapshotName(no_name), "[xcr 90d11a94-a88f-4a84-b7c1-ed207d3de2f9] web-01");
 }
 
+TEST(ReplicaMetadataTest, NextRunTimeIsStrictlyAfterTheChainsNewestDatetime) {
+  RunIdentity id = Id();
+  VmView snap;
+  snap.other_config = SnapshotKeys(id, "20261123T09:41:07Z");
+  TargetInventory t;
+  VdiView replica;
+  replica.other_config = ReplicaVdiKeys(id, "sr", "x", 0);
+  replica.other_config["xo:backup:datetime"] = "20261123T09:41:09Z";
+  t.vdis.push_back(replica);
+  VdiView other_job = replica;
+  other_job.other_config["xo:backup:job"] = "other";
+  other_job.other_config["xo:backup:datetime"] = "20301123T09:41:09Z";
+  t.vdis.push_back(other_job);
+  // Same second as existing objects: pushed one second past the newest of this chain.
+  EXPECT_EQ(NextRunTime(1795426867, id.job_id, id.vm_uuid, {snap}, {t}), 1795426870);
+  // A later clock wins.
+  EXPECT_EQ(NextRunTime(1795430000, id.job_id, id.vm_uuid, {snap}, {t}), 1795430000);
+  // Placeholders and other VMs do not count.
+  snap.other_config["xo:backup:datetime"] = "19700101T000000Z";
+  t.vdis.clear();
+  EXPECT_EQ(NextRunTime(1795426867, id.job_id, id.vm_uuid, {snap}, {t}), 1795426867);
+}
+
 TEST(ReplicaMetadataTest, NoBackupAndReplicationKeys) {
   VdiView v;
   v.name_label = "scratch [NOBAK]";

@@ -70,6 +70,18 @@ TEST(RetentionTest, PrunesOldestBeyondRetentionAndEveryInterruptedCopy) {
   EXPECT_EQ(Names(plan.expired), (std::vector<std::string>{"r1", "r2"}));
 }
 
+TEST(RetentionTest, NeverPrunesTheReplicaJustWrittenEvenWithAnEqualDatetime) {
+  // Two runs in the same second: equal datetimes, so order alone cannot tell which is newer.
+  std::vector<VmView> vms = {Replica("just-written", "20260101T00:00:00Z"),
+                             Replica("previous", "20260101T00:00:00Z")};
+  auto listed = ListReplicas(vms, kSel);
+  ASSERT_EQ(Names(listed), (std::vector<std::string>{"just-written", "previous"}));
+  ReplicaPrunePlan plan = PlanReplicaPruning(listed, 1, "OpaqueRef:just-written");
+  EXPECT_EQ(Names(plan.expired), (std::vector<std::string>{"previous"}));
+  plan = PlanReplicaPruning(listed, 2, "OpaqueRef:just-written");
+  EXPECT_TRUE(plan.expired.empty());
+}
+
 TEST(RetentionTest, AlwaysKeepsAtLeastOneReplica) {
   std::vector<VmView> vms = {Replica("r1", "20260101T00:00:00Z")};
   EXPECT_TRUE(PlanReplicaPruning(ListReplicas(vms, kSel), 0).expired.empty());
@@ -88,9 +100,15 @@ TEST(RetentionTest, SnapshotPruningKeepsNewestAndTheBase) {
   snaps.push_back(foreign);
   EXPECT_EQ(Names(PlanSnapshotPruning(snaps, "job-1", "sched-1", "vm-uuid", 2, "")),
             (std::vector<std::string>{"s1", "s2"}));
-  // The base is never pruned, even when older than the retention window.
+  // The base is never pruned, even when tied with another or older than the window.
+  std::vector<VmView> tied = {snaps[0], snaps[1]};
+  tied[1].other_config[std::string(keys::kDatetime)] =
+      tied[0].other_config[std::string(keys::kDatetime)];
+  EXPECT_EQ(Names(PlanSnapshotPruning(tied, "job-1", "sched-1", "vm-uuid", 1, tied[0].ref)),
+            (std::vector<std::string>{"s2"}));
+  // The base counts among those kept: with retention 1 it is the only one left.
   EXPECT_EQ(Names(PlanSnapshotPruning(snaps, "job-1", "sched-1", "vm-uuid", 1, "OpaqueRef:s2")),
-            (std::vector<std::string>{"s1", "s3"}));
+            (std::vector<std::string>{"s1", "s3", "s4"}));
 }
 
 }  // namespace

@@ -1,0 +1,77 @@
+// Two in-process xapi-sim pools (source with VMs, empty target) and logged-in connections, for
+// engine tests over real loopback sockets. Servers stop in the destructor.
+#ifndef XCR_TESTS_ENGINE_INTEGRATION_SIM_POOLS_H_
+#define XCR_TESTS_ENGINE_INTEGRATION_SIM_POOLS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/pool_catalog.h"
+#include "tests/testutil/status_matchers.h"
+#include "tests/testutil/temp_dir.h"
+#include "xapi/api.h"
+#include "xapi/connection.h"
+#include "xapi/sim/server.h"
+
+namespace xcr::engine::testing {
+
+class SimPool {
+ public:
+  SimPool(const std::string& dir, int vms, uint64_t disk_size, uint64_t sr_size = 1ull << 40) {
+    xapi::sim::Server::Options o;
+    o.state_dir = dir;
+    o.populate = vms;
+    o.disk_size = disk_size;
+    o.sr_size = sr_size;
+    server_ = std::make_unique<xapi::sim::Server>(o);
+  }
+  ~SimPool() {
+    conn_.reset();  // log out while the server still answers
+    server_->Stop();
+  }
+
+  Status Start() {
+    XCR_RETURN_IF_ERROR(server_->Start());
+    xapi::SessionOptions so;
+    so.password = "xapi-sim";
+    XCR_ASSIGN_OR_RETURN(conn_, xapi::Connection::Open(server_->url(), so));
+    return Status::OK();
+  }
+  xapi::Connection& conn() { return *conn_; }
+  std::string url() const { return server_->url(); }
+
+  // The ref of the (only) SR.
+  Result<std::string> SrUuid() {
+    XCR_ASSIGN_OR_RETURN(auto srs, xapi::GetAllRecords<xapi::SrRecord>(*conn_));
+    for (const auto& [ref, sr] : srs) return sr.uuid;
+    return Status::NotFound("no SR");
+  }
+  Result<PoolCatalog> Catalog() { return LoadPoolCatalog(*conn_); }
+  // Guest writes: `length` bytes of `byte` at `offset` of the VDI.
+  Status Write(const std::string& vdi_ref, uint64_t offset, uint64_t length, int byte) {
+    return conn_
+        ->Call("sim.write_pattern",
+               {xapi::Value(vdi_ref), xapi::Value(static_cast<int64_t>(offset)),
+                xapi::Value(static_cast<int64_t>(length)), xapi::Value(byte)})
+        .status();
+  }
+  // SHA-256 of the VDI's raw content, computed by the simulator.
+  Result<std::string> Sha256(const std::string& vdi_ref) {
+    XCR_ASSIGN_OR_RETURN(xapi::Value v, conn_->Call("sim.vdi_sha256", {xapi::Value(vdi_ref)}));
+    return v.AsString();
+  }
+  Status Fault(const std::string& method, xapi::Array args) {
+    return conn_->Call(method, std::move(args)).status();
+  }
+
+ private:
+  std::unique_ptr<xapi::sim::Server> server_;
+  std::unique_ptr<xapi::Connection> conn_;
+};
+
+}  // namespace xcr::engine::testing
+
+#endif  // XCR_TESTS_ENGINE_INTEGRATION_SIM_POOLS_H_
