@@ -135,7 +135,11 @@ Result<bool> TakeClientFlag(const std::vector<std::string>& args, size_t* i, Cli
         return Status::InvalidArgument("--insecure and --fingerprint cannot be used together");
       }
       XCR_RETURN_IF_ERROR(ParseFingerprint(value).status());
-      flags->fingerprint = value;
+      if (flags->fingerprint.empty()) {
+        flags->fingerprint = value;
+      } else {
+        flags->extra_fingerprints.push_back(value);
+      }
     }
     return true;
   }
@@ -181,7 +185,12 @@ Result<TlsTrust> ResolveTrust(const ClientFlags& flags, const std::string& url,
   if (flags.insecure) return TlsTrust::Insecure();
   if (!flags.fingerprint.empty()) {
     XCR_ASSIGN_OR_RETURN(Fingerprint fp, ParseFingerprint(flags.fingerprint));
-    return TlsTrust::Pinned(fp);
+    TlsTrust trust = TlsTrust::Pinned(fp);
+    for (const std::string& extra : flags.extra_fingerprints) {
+      XCR_ASSIGN_OR_RETURN(Fingerprint e, ParseFingerprint(extra));
+      trust.extra_pins.push_back(e);
+    }
+    return trust;
   }
   XCR_ASSIGN_OR_RETURN(Url parsed, Url::Parse(url));
   if (parsed.scheme != "https") return TlsTrust::SystemCa();

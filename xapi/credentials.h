@@ -5,7 +5,8 @@
 //                        The password is the rest of the line (it may hold spaces).
 //   XCR_PASSWORD         environment variable with the password; user from --user (default root)
 //   (neither)            a prompt on the terminal, without echo
-//   --fingerprint FP     pin the host certificate's SHA-256 ("SHA256:AB:CD:...")
+//   --fingerprint FP     pin the host certificate's SHA-256 ("SHA256:AB:CD:..."); repeat it for
+//                        the other pool members (each host has its own certificate)
 //   --insecure           no certificate verification (explicit)
 //   (neither)            system CA store; if the host's certificate is not CA-signed and a
 //                        terminal is present, its fingerprint is shown and the user may trust it
@@ -57,8 +58,10 @@ PromptFn TerminalPrompt();
 struct ClientFlags {
   std::string credentials_file;
   std::string user;         // --user (with XCR_PASSWORD or the prompt); default root
-  std::string fingerprint;  // --fingerprint
-  bool insecure = false;    // --insecure
+  std::string fingerprint;  // --fingerprint (the first one)
+  // Further --fingerprint values: the other pool members' certificates.
+  std::vector<std::string> extra_fingerprints;
+  bool insecure = false;  // --insecure
 };
 // If args[*i] is one of the flags above ("--flag VALUE" or "--flag=VALUE"), stores it, advances
 // *i past it and returns true; false if it is not one of ours; kInvalidArgument if its value is

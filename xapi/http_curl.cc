@@ -34,7 +34,7 @@ int VerifyCallback(int preverify_ok, X509_STORE_CTX* store) {
   pin->seen = true;
   pin->observed = fp;
   if (pin->trust.mode != TlsTrust::Mode::kPinned) return 1;
-  if (fp != pin->trust.pin) {
+  if (!pin->trust.Accepts(fp)) {
     pin->mismatch = true;
     return 0;
   }
@@ -121,8 +121,7 @@ Status CurlEasy::ToStatus(CURLcode code, const std::string& what) const {
   if (pin_->mismatch) {
     return Status::PermissionDenied(
         what + ": the host's TLS certificate does not match the pinned fingerprint: expected " +
-        FormatFingerprint(pin_->trust.pin) + ", host presented " +
-        FormatFingerprint(pin_->observed) +
+        pin_->trust.Describe().substr(7) + "; host presented " + FormatFingerprint(pin_->observed) +
         ". If the host's certificate was renewed on purpose, check the new fingerprint out of "
         "band and pass it with --fingerprint");
   }

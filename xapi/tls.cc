@@ -64,12 +64,23 @@ Fingerprint FingerprintOfDer(std::string_view der) {
   return fp;
 }
 
+bool TlsTrust::Accepts(const Fingerprint& fp) const {
+  if (fp == pin) return true;
+  for (const Fingerprint& p : extra_pins) {
+    if (fp == p) return true;
+  }
+  return false;
+}
+
 std::string TlsTrust::Describe() const {
   switch (mode) {
     case Mode::kSystemCa:
       return "system-ca";
-    case Mode::kPinned:
-      return "pinned " + FormatFingerprint(pin);
+    case Mode::kPinned: {
+      std::string out = "pinned " + FormatFingerprint(pin);
+      for (const Fingerprint& fp : extra_pins) out += ", " + FormatFingerprint(fp);
+      return out;
+    }
     case Mode::kInsecure:
       return "insecure";
   }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -38,11 +39,17 @@ struct TlsTrust {
   };
   Mode mode = Mode::kSystemCa;
   Fingerprint pin{};
+  // Further accepted leaf fingerprints in kPinned mode: a pool's hosts each have their own
+  // certificate, so following HOST_IS_SLAVE or failing over needs the members' pins too.
+  std::vector<Fingerprint> extra_pins;
+
+  // kPinned: whether `fp` is `pin` or one of `extra_pins`.
+  bool Accepts(const Fingerprint& fp) const;
 
   static TlsTrust SystemCa() { return {}; }
-  static TlsTrust Pinned(const Fingerprint& fp) { return {Mode::kPinned, fp}; }
-  static TlsTrust Insecure() { return {Mode::kInsecure, {}}; }
-  // "system-ca", "pinned SHA256:...", "insecure".
+  static TlsTrust Pinned(const Fingerprint& fp) { return {Mode::kPinned, fp, {}}; }
+  static TlsTrust Insecure() { return {Mode::kInsecure, {}, {}}; }
+  // "system-ca", "pinned SHA256:...[, SHA256:...]", "insecure".
   std::string Describe() const;
 };
 

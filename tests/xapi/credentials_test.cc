@@ -150,6 +150,14 @@ TEST(CredentialsTest, TrustFromFlags) {
   ASSERT_OK_AND_ASSIGN(TlsTrust p, ResolveTrust(pinned, "https://xen1", nullptr));
   EXPECT_EQ(p.mode, TlsTrust::Mode::kPinned);
   EXPECT_EQ(p.pin[0], 0xBB);
+  std::vector<std::string> two = {"--fingerprint", std::string(64, 'c'), "--fingerprint",
+                                  std::string(64, 'd')};
+  ClientFlags pool;
+  for (size_t i = 0; i < two.size();) ASSERT_OK(Status(TakeClientFlag(two, &i, &pool).status()));
+  ASSERT_OK_AND_ASSIGN(TlsTrust both, ResolveTrust(pool, "https://xen1", nullptr));
+  EXPECT_EQ(both.pin[0], 0xCC);
+  ASSERT_EQ(both.extra_pins.size(), 1u);
+  EXPECT_EQ(both.extra_pins[0][0], 0xDD);
   ClientFlags plain;
   ASSERT_OK_AND_ASSIGN(TlsTrust h, ResolveTrust(plain, "http://127.0.0.1:1", nullptr));
   EXPECT_EQ(h.mode, TlsTrust::Mode::kSystemCa);

@@ -46,6 +46,21 @@ TEST(TlsTest, FingerprintOfDerIsSha256) {
             "B0:03:61:A3:96:17:7A:9C:B4:10:FF:61:F2:00:15:AD");
 }
 
+TEST(TlsTest, PinnedTrustAcceptsAnyOfItsPins) {
+  ASSERT_OK_AND_ASSIGN(Fingerprint a, ParseFingerprint(kCanonical));
+  Fingerprint b = a;
+  b[31] ^= 1;
+  Fingerprint c = a;
+  c[0] ^= 1;
+  TlsTrust t = TlsTrust::Pinned(a);
+  EXPECT_TRUE(t.Accepts(a));
+  EXPECT_FALSE(t.Accepts(b));
+  t.extra_pins.push_back(b);
+  EXPECT_TRUE(t.Accepts(b));
+  EXPECT_FALSE(t.Accepts(c));
+  EXPECT_NE(t.Describe().find(FormatFingerprint(b)), std::string::npos);
+}
+
 TEST(TlsTest, DescribeNamesTheMode) {
   EXPECT_EQ(TlsTrust::SystemCa().Describe(), "system-ca");
   EXPECT_EQ(TlsTrust::Insecure().Describe(), "insecure");

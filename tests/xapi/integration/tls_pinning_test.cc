@@ -124,6 +124,15 @@ TEST_F(TlsPinningTest, WrongPinIsRefusedNamingBothFingerprints) {
       << r.status().message();
 }
 
+TEST_F(TlsPinningTest, AnotherPoolMembersPinIsAccepted) {
+  Fingerprint other = server_->fingerprint();
+  other[3] ^= 0x11;
+  TlsTrust pool = TlsTrust::Pinned(other);
+  pool.extra_pins.push_back(server_->fingerprint());
+  ASSERT_OK_AND_ASSIGN(HttpResponse r, Ping(server_->url(), pool));
+  EXPECT_EQ(r.status, 200);
+}
+
 TEST_F(TlsPinningTest, EveryRequestOnAReusedTransportStaysPinned) {
   CurlTransport t(server_->url(), TlsTrust::Pinned(server_->fingerprint()));
   for (int i = 0; i < 5; ++i) {
