@@ -63,9 +63,13 @@ HttpLimits TransferLimits(const Connection& conn) {
   return limits;
 }
 
-std::string TransferUrl(Connection& conn, const char* path, const std::string& vdi,
-                        const std::string& task, const std::string& base) {
-  std::string url = conn.master_url() + path + "?format=vhd&vdi=" + UrlEncode(vdi) +
+std::string TransferHost(Connection& conn, const TransferOptions& options) {
+  return options.host_url.empty() ? conn.master_url() : options.host_url;
+}
+
+std::string TransferUrl(Connection& conn, const TransferOptions& options, const char* path,
+                        const std::string& vdi, const std::string& task, const std::string& base) {
+  std::string url = TransferHost(conn, options) + path + "?format=vhd&vdi=" + UrlEncode(vdi) +
                     "&session_id=" + UrlEncode(conn.session_ref()) + "&task_id=" + UrlEncode(task);
   if (!base.empty()) url += "&base=" + UrlEncode(base);
   return url;
@@ -146,8 +150,8 @@ Status StreamExport(Connection& conn, const std::string& vdi, const std::string&
                     Meter* meter) {
   CurlEasy easy(conn.options().tls, TransferLimits(conn));
   CURL* c = easy.get();
-  std::string url = TransferUrl(conn, "/export_raw_vdi", vdi, task, base);
-  std::string what = "GET " + conn.master_url() + "/export_raw_vdi (VDI " + vdi + ")";
+  std::string url = TransferUrl(conn, options, "/export_raw_vdi", vdi, task, base);
+  std::string what = "GET " + TransferHost(conn, options) + "/export_raw_vdi (VDI " + vdi + ")";
   ExportState st;
   st.easy = &easy;
   st.on_data = &on_data;
@@ -229,12 +233,57 @@ size_t ImportResponse(char* p, size_t size, size_t n, void* user) {
   return len;
 }
 
+size_t NoBody(char*, size_t, size_t, void*) { return 0; }
+size_t DropBody(char*, size_t size, size_t n, void*) { return size * n; }
+
+// Sends an empty PUT to `url` and returns where the data must go: `url` itself (200), or the
+// Location of a 302 (another pool member, checked with the same trust policy). Other statuses
+// are errors reported before any data moves.
+Result<std::string> ProbeImportUrl(Connection& conn, const TransferOptions& options,
+                                   const std::string& url, const std::string& what) {
+  std::string current = url;
+  for (int hop = 0; hop < 3; ++hop) {
+    HttpLimits limits = conn.options().limits;
+    limits.total_timeout_ms = 60'000;
+    CurlEasy easy(conn.options().tls, limits);
+    CURL* c = easy.get();
+    curl_slist* headers = nullptr;
+    headers = curl_slist_append(headers, "Transfer-Encoding:");
+    headers = curl_slist_append(headers, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, current.c_str());
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(0));
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, &NoBody);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &DropBody);
+    CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(headers);
+    XCR_RETURN_IF_ERROR(easy.ToStatus(rc, what + " (probe)"));
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    if (code == 200) return current;
+    char* location = nullptr;
+    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location);
+    if ((code == 301 || code == 302 || code == 307) && location != nullptr) {
+      Result<Url> to = Url::Parse(location);  // log the host only: the query has the session
+      XCR_LOG(INFO) << what << ": redirected to " << (to.ok() ? to->Base() : "?");
+      current = location;
+      continue;
+    }
+    return Status::IOError(what + ": HTTP " + std::to_string(code) + " before any data was sent");
+  }
+  return Status::IOError(what + ": too many redirects");
+}
+
 Status StreamImport(Connection& conn, const std::string& vdi, const std::string& task,
                     Source& source, uint64_t length, const TransferOptions& options, Meter* meter) {
   CurlEasy easy(conn.options().tls, TransferLimits(conn));
   CURL* c = easy.get();
-  std::string url = TransferUrl(conn, "/import_raw_vdi", vdi, task, "");
-  std::string what = "PUT " + conn.master_url() + "/import_raw_vdi (VDI " + vdi + ")";
+  std::string what = "PUT " + TransferHost(conn, options) + "/import_raw_vdi (VDI " + vdi + ")";
+  XCR_ASSIGN_OR_RETURN(
+      std::string url,
+      ProbeImportUrl(conn, options, TransferUrl(conn, options, "/import_raw_vdi", vdi, task, ""),
+                     what));
   ImportState st;
   st.source = &source;
   st.length = length;

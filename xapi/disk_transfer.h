@@ -47,6 +47,10 @@ struct TransferOptions {
   size_t chunk_size = 1 << 20;
   // Number of chunks in a pipe's ring (memory = chunk_size * ring_chunks).
   size_t ring_chunks = 16;
+  // Host to send the HTTP transfer to ("scheme://host[:port]"); "" = the pool master. A host
+  // that cannot see the SR answers 302 to the right one: exports follow it; imports first send
+  // an empty PUT to learn the final URL, so the disk is streamed once.
+  std::string host_url;
 };
 
 // Streams VDI `vdi` (ref or uuid) as VHD into `sink`, a differencing VHD against `base` if not

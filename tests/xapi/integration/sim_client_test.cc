@@ -238,6 +238,24 @@ TEST_F(SimClientTest, PipeToThreeTargetsKeepsContent) {
   }
 }
 
+TEST_F(SimClientTest, TransfersSentToAMemberFollowItsRedirect) {
+  StartSim(/*https=*/false, /*members=*/1);
+  Connect();
+  Ref src;
+  ASSERT_OK_AND_ASSIGN(VdiRecord disk, FirstDisk(&src));
+  ASSERT_OK(SimCall("sim.write_random", {src, "0", std::to_string(3 << 20), "21"}));
+  TransferOptions via_member;
+  via_member.host_url = server_->member_urls()[0];
+  FileSink sink(dir_.File("m.vhd"));
+  ASSERT_OK_AND_ASSIGN(uint64_t n, ExportVdi(*conn_, src, "", sink, via_member));
+  ASSERT_OK_AND_ASSIGN(Ref dst, NewDisk(disk, "via-member"));
+  ASSERT_OK_AND_ASSIGN(auto file, Env::Default()->NewSequentialFile(sink.path()));
+  ASSERT_OK(ImportVdi(*conn_, dst, *file, n, via_member));
+  ASSERT_OK_AND_ASSIGN(std::string a, Sha(src));
+  ASSERT_OK_AND_ASSIGN(std::string b, Sha(dst));
+  EXPECT_EQ(a, b);
+}
+
 TEST_F(SimClientTest, CutExportIsAnErrorAtRandomOffsets) {
   StartSim();
   Connect();
