@@ -31,6 +31,7 @@
 #include "engine/replica_metadata.h"
 #include "engine/replica_ops.h"
 #include "engine/task_log.h"
+#include "engine/tool/demo.h"
 #include "engine/vm_replicator.h"
 #include "xapi/api.h"
 #include "xapi/client_connect.h"
@@ -42,6 +43,8 @@ namespace {
 constexpr char kUsage[] =
     "usage: xcr [CLIENT FLAGS] COMMAND ...\n"
     "commands:\n"
+    "  demo [--vms N] [--disk-size MiB] [--state DIR] [--keep]\n"
+    "      the whole product on two simulated pools, every claim checked (exit 0 = all held)\n"
     "  replicate --source URL --vm UUID|NAME --target URL --sr UUID|NAME [--target URL --sr ..]\n"
     "            [--job-id ID] [--schedule-id ID] [--job-name NAME] [--rate MB/s]\n"
     "            [--copy-retention N] [--snapshot-retention N] [--timeout SECONDS] [--json]\n"
@@ -389,10 +392,10 @@ int CmdVerify(const xapi::ClientFlags& cflags, const std::vector<std::string>& w
 int Run(std::vector<std::string> args) {
   xapi::ClientFlags cflags;
   std::vector<std::string> rest;
-  for (size_t i = 0; i < args.size(); ++i) {
-    auto took = xapi::TakeClientFlag(args, &i, &cflags);
+  for (size_t i = 0; i < args.size();) {
+    auto took = xapi::TakeClientFlag(args, &i, &cflags);  // advances i past a client flag
     if (!took.ok()) return UsageError(took.status().message());
-    if (!*took) rest.push_back(args[i]);
+    if (!*took) rest.push_back(args[i++]);
   }
   if (rest.empty() || rest[0] == "--help" || rest[0] == "help") {
     std::cout << kUsage;
@@ -400,6 +403,7 @@ int Run(std::vector<std::string> args) {
   }
   std::string cmd = rest[0];
   std::vector<std::string> words(rest.begin() + 1, rest.end());
+  if (cmd == "demo") return RunDemo(words);
   if (cmd == "replicate") return CmdReplicate(cflags, words);
   if (cmd == "replicas") return CmdReplicas(cflags, words);
   if (cmd == "clone-replica") return CmdCloneReplica(cflags, words);

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Drives the real binaries as a user would: two xapi-sim processes on 127.0.0.1, then
+# `xcr replicate` (full, then delta), `xcr replicas --json`, `xcr verify`, `xcr clone-replica
+# --start`, and the refusals (credentials in a URL, bad flags). Servers are stopped on exit.
+# usage: xcr_cli_test.sh XCR XAPI_SIM
+set -euo pipefail
+XCR=$1
+SIM=$2
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+start_sim() {  # name, extra args...
+  local name=$1; shift
+  "$SIM" --state "$work/$name" --listen 127.0.0.1:0 "$@" >"$work/$name.out" 2>"$work/$name.err" &
+  pids+=($!)
+  for _ in $(seq 100); do
+    grep -q "listening on" "$work/$name.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  sed -n 's/^xapi-sim listening on \([^ ]*\).*/\1/p' "$work/$name.out"
+}
+SRC=$(start_sim src --populate 1 --disk-size 64M)
+DST=$(start_sim dst)
+[ -n "$SRC" ] && [ -n "$DST" ] || fail "simulators did not start"
+
+creds="$work/creds"
+printf '%s root xapi-sim\n%s root xapi-sim\n' "$SRC" "$DST" >"$creds"
+chmod 600 "$creds"
+
+# A group-readable credentials file is refused.
+chmod 640 "$creds"
+if "$XCR" --credentials "$creds" replicas --target "$DST" >"$work/o" 2>&1; then
+  fail "group-readable credentials file accepted"
+fi
+grep -q "0600\|mode" "$work/o" || fail "no clear message for the file mode: $(cat "$work/o")"
+chmod 600 "$creds"
+
+# Credentials in a URL are refused.
+if "$XCR" replicate --source "http://root:pw@127.0.0.1:1" --vm x --target "$DST" --sr s \
+    >"$work/o" 2>&1; then
+  fail "credentials in a URL accepted"
+fi
+grep -q "credentials" "$work/o" || fail "no message about URL credentials"
+
+# Usage errors exit 2.
+set +e
+"$XCR" replicate --source "$SRC" >/dev/null 2>&1; rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "usage error exit $rc, want 2"
+
+run() { "$XCR" --credentials "$creds" "$@"; }
+run replicate --source "$SRC" --vm sim-vm-1 --target "$DST" --sr "Local storage" \
+  --job-id cli-job --copy-retention 2 --json >"$work/r1.json"
+run replicate --source "$SRC" --vm sim-vm-1 --target "$DST" --sr "Local storage" \
+  --job-id cli-job --copy-retention 2 --json >"$work/r2.json"
+python3 - "$work/r1.json" "$work/r2.json" <<'PY'
+import json, sys
+r1, r2 = (json.load(open(p)) for p in sys.argv[1:3])
+assert r1["ok"] and r2["ok"], (r1.get("error"), r2.get("error"))
+assert r1["mode"] == "full", r1["mode"]
+assert r2["mode"] == "delta", r2["base"]
+# Nothing changed in the guest: the delta carries no blocks, only VHD metadata.
+assert r2["bytes"] < 64 * 1024, r2["bytes"]
+assert r1["bytes"] > 1 << 20, r1["bytes"]
+assert r2["targets"][0]["ok"] and r2["targets"][0]["replica"]
+PY
+REPLICA=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["targets"][0]["replica"])' "$work/r2.json")
+
+run replicas --target "$DST" --json >"$work/list.json"
+python3 - "$work/list.json" "$REPLICA" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert len(rows) == 2, rows
+assert rows[0]["uuid"] == sys.argv[2], rows  # newest first
+assert all(r["complete"] for r in rows)
+assert rows[0]["delta_chain_length"] == "1", rows[0]
+PY
+
+run verify --source "$SRC" --target "$DST" "$REPLICA" >"$work/verify.txt" ||
+  fail "verify failed: $(cat "$work/verify.txt")"
+grep -q "replica verified" "$work/verify.txt" || fail "verify output: $(cat "$work/verify.txt")"
+
+run clone-replica --target "$DST" "$REPLICA" --name "dr copy" --start --json >"$work/clone.json"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["started"] and c["clone"], c' \
+  "$work/clone.json"
+
+# The clone is not a replica: the list is unchanged.
+run replicas --target "$DST" --json >"$work/list2.json"
+python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 2' "$work/list2.json"
+
+echo "xcr CLI test: all checks passed"
