@@ -40,7 +40,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 stage "3/3 libFuzzer targets (bounded time each)"
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXCR_FUZZ=ON \
   -DXCR_BUILD_TESTS=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
-fuzzers=$(ninja -C build-fuzz -t targets all | sed -n 's/^\([A-Za-z0-9_]*_fuzz\): .*/\1/p' | sort -u)
+# Fuzz targets are the executables named *_fuzz or *_fuzzer.
+fuzzers=$(ninja -C build-fuzz -t targets all | sed -nE 's/^([A-Za-z0-9_]*_fuzz(er)?): .*/\1/p' | grep -v '^cmake_' | sort -u)
 if [ -z "$fuzzers" ]; then
   echo "no fuzz targets found" >&2
   exit 1
