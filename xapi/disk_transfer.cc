@@ -35,6 +35,17 @@ class Meter {
       Report(now);
     }
   }
+  // Enforces options.max_bytes_per_sec: sleeps until the average rate since the start is back
+  // under the limit (curl's own limit lets bursts through when the socket has data queued).
+  void Pace() {
+    if (options_.max_bytes_per_sec == 0) return;
+    for (;;) {
+      uint64_t due = bytes_ * 1'000'000 / options_.max_bytes_per_sec;
+      uint64_t elapsed = Env::Default()->NowMicros() - start_;
+      if (due <= elapsed || Cancelled(options_)) return;
+      Env::Default()->SleepForMicros(std::min<uint64_t>(due - elapsed, 100'000));
+    }
+  }
   void Final() {
     if (options_.progress) Report(Env::Default()->NowMicros());
   }
@@ -141,6 +152,7 @@ size_t ExportWrite(char* p, size_t size, size_t n, void* user) {
     return 0;
   }
   st->meter->Add(len);
+  st->meter->Pace();
   return len;
 }
 
@@ -223,6 +235,7 @@ size_t ImportRead(char* p, size_t size, size_t n, void* user) {
   }
   st->sent += *got;
   st->meter->Add(*got);
+  st->meter->Pace();
   return *got;
 }
 

@@ -3,7 +3,9 @@
 // content hash matches, a pipe to several targets, and transfers cut short by the simulator).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/temp_dir.h"
@@ -254,6 +256,41 @@ TEST_F(SimClientTest, TransfersSentToAMemberFollowItsRedirect) {
   ASSERT_OK_AND_ASSIGN(std::string a, Sha(src));
   ASSERT_OK_AND_ASSIGN(std::string b, Sha(dst));
   EXPECT_EQ(a, b);
+}
+
+TEST_F(SimClientTest, BandwidthLimitAndCancellation) {
+  StartSim();
+  Connect();
+  Ref src;
+  ASSERT_OK_AND_ASSIGN(VdiRecord disk, FirstDisk(&src));
+  ASSERT_OK(SimCall("sim.write_random", {src, "0", std::to_string(6 << 20), "31"}));
+  TransferOptions limited;
+  limited.max_bytes_per_sec = 8 << 20;
+  int reports = 0;
+  limited.progress = [&](const TransferProgress&) { ++reports; };
+  FileSink sink(dir_.File("slow.vhd"));
+  uint64_t t0 = Env::Default()->NowMicros();
+  ASSERT_OK_AND_ASSIGN(uint64_t n, ExportVdi(*conn_, src, "", sink, limited));
+  double secs = static_cast<double>(Env::Default()->NowMicros() - t0) / 1e6;
+  EXPECT_GT(n, uint64_t{6} << 20);
+  EXPECT_GE(secs, 0.5) << "6+ MiB at 8 MiB/s";
+  EXPECT_GE(reports, 1);
+
+  std::atomic<bool> cancel{false};
+  TransferOptions slow;
+  slow.max_bytes_per_sec = 1 << 20;
+  slow.cancel = &cancel;
+  std::thread canceller([&] {
+    Env::Default()->SleepForMicros(300'000);
+    cancel = true;
+  });
+  FileSink cut(dir_.File("cancel.vhd"));
+  t0 = Env::Default()->NowMicros();
+  auto r = ExportVdi(*conn_, src, "", cut, slow);
+  secs = static_cast<double>(Env::Default()->NowMicros() - t0) / 1e6;
+  canceller.join();
+  EXPECT_STATUS(r, StatusCode::kCancelled);
+  EXPECT_LT(secs, 3.0);
 }
 
 TEST_F(SimClientTest, CutExportIsAnErrorAtRandomOffsets) {

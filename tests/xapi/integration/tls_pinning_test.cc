@@ -13,6 +13,7 @@
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/temp_dir.h"
 #include "xapi/connection.h"
+#include "xapi/credentials.h"
 #include "xapi/curl_transport.h"
 #include "xapi/http_curl.h"
 #include "xapi/tls.h"
@@ -145,6 +146,28 @@ TEST_F(TlsPinningTest, SystemCaRefusesSelfSignedAndInsecureAccepts) {
   EXPECT_STATUS(Ping(server_->url(), TlsTrust::SystemCa()), StatusCode::kPermissionDenied);
   ASSERT_OK_AND_ASSIGN(HttpResponse r, Ping(server_->url(), TlsTrust::Insecure()));
   EXPECT_EQ(r.status, 200);
+}
+
+TEST_F(TlsPinningTest, TrustOnFirstUseShowsTheFingerprintAndPinsIt) {
+  ClientFlags flags;
+  std::string asked;
+  PromptFn yes = [&](const std::string& q, bool echo) -> Result<std::string> {
+    asked = q;
+    return std::string("y");
+  };
+  ASSERT_OK_AND_ASSIGN(TlsTrust t, ResolveTrust(flags, server_->url(), yes));
+  EXPECT_EQ(t.mode, TlsTrust::Mode::kPinned);
+  EXPECT_EQ(t.pin, server_->fingerprint());
+  EXPECT_NE(asked.find(FormatFingerprint(server_->fingerprint())), std::string::npos) << asked;
+
+  PromptFn no = [](const std::string&, bool) -> Result<std::string> { return std::string("n"); };
+  EXPECT_STATUS(ResolveTrust(flags, server_->url(), no), StatusCode::kPermissionDenied);
+  auto unattended = ResolveTrust(flags, server_->url(), nullptr);
+  EXPECT_STATUS(unattended, StatusCode::kPermissionDenied);
+  EXPECT_NE(unattended.status().message().find("--fingerprint " +
+                                               FormatFingerprint(server_->fingerprint())),
+            std::string::npos)
+      << unattended.status().message();
 }
 
 TEST(TransportErrorsTest, ClosedPortIsUnavailable) {
