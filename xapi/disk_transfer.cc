@@ -81,7 +81,8 @@ std::string TransferHost(Connection& conn, const TransferOptions& options) {
 std::string TransferUrl(Connection& conn, const TransferOptions& options, const char* path,
                         const std::string& vdi, const std::string& task, const std::string& base) {
   std::string url = TransferHost(conn, options) + path + "?format=vhd&vdi=" + UrlEncode(vdi) +
-                    "&session_id=" + UrlEncode(conn.session_ref()) + "&task_id=" + UrlEncode(task);
+                    "&session_id=" + UrlEncode(conn.session_ref());
+  if (!task.empty()) url += "&task_id=" + UrlEncode(task);
   if (!base.empty()) url += "&base=" + UrlEncode(base);
   return url;
 }
@@ -295,8 +296,10 @@ Status StreamImport(Connection& conn, const std::string& vdi, const std::string&
   std::string what = "PUT " + TransferHost(conn, options) + "/import_raw_vdi (VDI " + vdi + ")";
   XCR_ASSIGN_OR_RETURN(
       std::string url,
-      ProbeImportUrl(conn, options, TransferUrl(conn, options, "/import_raw_vdi", vdi, task, ""),
+      ProbeImportUrl(conn, options, TransferUrl(conn, options, "/import_raw_vdi", vdi, "", ""),
                      what));
+  // The probe carries no task (an empty upload must not finish ours); the real one does.
+  url += "&task_id=" + UrlEncode(task);
   ImportState st;
   st.source = &source;
   st.length = length;
