@@ -1,6 +1,7 @@
 // xcr: continuous replication for XenServer / XCP-ng.
 //
-//   xcr replicate --source URL --vm UUID|NAME --target URL --sr UUID|NAME [--target .. --sr ..]
+//   xcr replicate --source URL --vm UUID|NAME [--vm ..] --target URL --sr UUID|NAME
+//                 [--target .. --sr ..] [--concurrency N]
 //                 [--job-id ID --schedule-id ID --job-name NAME] [--rate MB/s]
 //                 [--copy-retention N] [--snapshot-retention N] [--timeout SECONDS] [--json]
 //   xcr replicas --target URL [--vm UUID|NAME] [--json]
@@ -25,6 +26,7 @@
 #include "base/env.h"
 #include "engine/backup_datetime.h"
 #include "engine/content_digest.h"
+#include "engine/job_run.h"
 #include "engine/other_config_keys.h"
 #include "engine/pool_catalog.h"
 #include "engine/progress_meter.h"
@@ -45,8 +47,9 @@ constexpr char kUsage[] =
     "commands:\n"
     "  demo [--vms N] [--disk-size MiB] [--state DIR] [--keep]\n"
     "      the whole product on two simulated pools, every claim checked (exit 0 = all held)\n"
-    "  replicate --source URL --vm UUID|NAME --target URL --sr UUID|NAME [--target URL --sr ..]\n"
-    "            [--job-id ID] [--schedule-id ID] [--job-name NAME] [--rate MB/s]\n"
+    "  replicate --source URL --vm UUID|NAME [--vm ..] --target URL --sr UUID|NAME\n"
+    "            [--target URL --sr ..] [--concurrency N] [--job-id ID] [--schedule-id ID]\n"
+    "            [--job-name NAME] [--rate MB/s]\n"
     "            [--copy-retention N] [--snapshot-retention N] [--timeout SECONDS] [--json]\n"
     "      one replication run of a VM now: a full copy the first time, deltas after\n"
     "  replicas --target URL [--vm UUID|NAME] [--json]\n"
@@ -157,7 +160,17 @@ int CmdReplicate(const xapi::ClientFlags& cflags, const std::vector<std::string>
   const Args& a = *parsed;
   if (!a.positional.empty()) return UsageError("unexpected argument '" + a.positional[0] + "'");
   if (a.Get("--source").empty() || a.Get("--vm").empty()) {
-    return UsageError("replicate needs --source URL and --vm UUID|NAME");
+    return UsageError("replicate needs --source URL and --vm UUID|NAME (repeatable)");
+  }
+  std::vector<std::string> vms;
+  for (const auto& [f, v] : a.ordered) {
+    if (f == "--vm") vms.push_back(v);
+  }
+  size_t concurrency = 2;
+  if (a.Has("--concurrency")) {
+    auto n = ParseCount("--concurrency", a.Get("--concurrency"));
+    if (!n.ok() || *n == 0 || *n > 64) return UsageError("--concurrency takes 1..64");
+    concurrency = *n;
   }
   // --target URL --sr SR pairs, in order.
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -221,43 +234,59 @@ int CmdReplicate(const xapi::ClientFlags& cflags, const std::vector<std::string>
 
   TaskLog log(Env::Default());
   TaskId run = log.Begin(kNoParent, "replication run of job " + opt.job_id);
-  VmReplicator replicator(source->get(), targets, opt, &log);
-  VmOutcome out = replicator.Run(a.Get("--vm"), run);
-  log.End(run, out.status).ok();
+  JobOutcome job = RunVms(source->get(), targets, vms, opt, concurrency, &log, run);
+  log.End(run, job.ok() ? Status::OK()
+                        : Status::Unavailable(std::to_string(job.failed()) + " of " +
+                                              std::to_string(job.vms.size()) + " VM(s) failed"))
+      .ok();
   display.Done();
 
   if (json) {
     nlohmann::json j;
-    j["ok"] = out.status.ok();
-    if (!out.status.ok()) j["error"] = out.status.ToString();
-    j["vm"] = {{"uuid", out.vm_uuid}, {"name", out.vm_name}};
-    j["snapshot"] = out.snapshot_uuid;
-    j["mode"] = out.delta ? "delta" : "full";
-    j["base"] = out.base_note;
-    j["bytes"] = out.bytes;
-    for (const TargetOutcome& t : out.targets) {
-      nlohmann::json tj = {{"pool", t.pool}, {"sr", t.sr}, {"ok", t.status.ok()}};
-      if (!t.status.ok()) tj["error"] = t.status.ToString();
-      if (!t.replica_uuid.empty()) tj["replica"] = t.replica_uuid;
-      j["targets"].push_back(tj);
+    j["ok"] = job.ok();
+    j["vms"] = nlohmann::json::array();
+    for (const VmOutcome& out : job.vms) {
+      nlohmann::json vj;
+      vj["ok"] = out.status.ok();
+      if (!out.status.ok()) vj["error"] = out.status.ToString();
+      vj["uuid"] = out.vm_uuid;
+      vj["name"] = out.vm_name;
+      vj["snapshot"] = out.snapshot_uuid;
+      vj["mode"] = out.delta ? "delta" : "full";
+      vj["base"] = out.base_note;
+      vj["bytes"] = out.bytes;
+      vj["targets"] = nlohmann::json::array();
+      for (const TargetOutcome& t : out.targets) {
+        nlohmann::json tj = {{"pool", t.pool}, {"sr", t.sr}, {"ok", t.status.ok()}};
+        if (!t.status.ok()) tj["error"] = t.status.ToString();
+        if (!t.replica_uuid.empty()) tj["replica"] = t.replica_uuid;
+        vj["targets"].push_back(tj);
+      }
+      j["vms"].push_back(vj);
     }
     j["tasks"] = nlohmann::json::parse(log.ToJson());
     std::cout << j.dump(2) << "\n";
   } else {
     std::cout << log.ToText();
-    std::cout << (out.status.ok() ? "replicated" : "FAILED") << " VM '" << out.vm_name
-              << "': " << (out.delta ? "delta" : "full") << ", " << FormatBytes(out.bytes)
-              << " exported (" << out.base_note << ")\n";
-    for (const TargetOutcome& t : out.targets) {
-      std::cout << "  " << (t.status.ok() ? "ok    " : "FAILED") << " pool " << t.pool << " SR '"
-                << t.sr << "'";
-      if (!t.replica_uuid.empty()) std::cout << " replica " << t.replica_uuid;
-      if (!t.status.ok()) std::cout << ": " << t.status.message();
+    for (const VmOutcome& out : job.vms) {
+      std::cout << (out.status.ok() ? "replicated" : "FAILED") << " VM '"
+                << (out.vm_name.empty() ? out.vm_uuid : out.vm_name)
+                << "': " << (out.delta ? "delta" : "full") << ", " << FormatBytes(out.bytes)
+                << " exported";
+      if (!out.base_note.empty()) std::cout << " (" << out.base_note << ")";
+      if (!out.status.ok()) std::cout << ": " << out.status.message();
       std::cout << "\n";
+      for (const TargetOutcome& t : out.targets) {
+        std::cout << "  " << (t.status.ok() ? "ok    " : "FAILED") << " pool " << t.pool << " SR '"
+                  << t.sr << "'";
+        if (!t.replica_uuid.empty()) std::cout << " replica " << t.replica_uuid;
+        if (!t.status.ok()) std::cout << ": " << t.status.message();
+        std::cout << "\n";
+      }
     }
   }
-  if (!out.status.ok()) {
-    if (!json) std::cerr << "xcr: " << out.status.ToString() << "\n";
+  if (!job.ok()) {
+    if (!json) std::cerr << "xcr: " << job.failed() << " VM(s) failed\n";
     return 1;
   }
   return 0;

@@ -62,8 +62,9 @@ run replicate --source "$SRC" --vm sim-vm-1 --target "$DST" --sr "Local storage"
   --job-id cli-job --copy-retention 2 --json >"$work/r2.json"
 python3 - "$work/r1.json" "$work/r2.json" <<'PY'
 import json, sys
-r1, r2 = (json.load(open(p)) for p in sys.argv[1:3])
-assert r1["ok"] and r2["ok"], (r1.get("error"), r2.get("error"))
+j1, j2 = (json.load(open(p)) for p in sys.argv[1:3])
+assert j1["ok"] and j2["ok"], (j1, j2)
+r1, r2 = j1["vms"][0], j2["vms"][0]
 assert r1["mode"] == "full", r1["mode"]
 assert r2["mode"] == "delta", r2["base"]
 # Nothing changed in the guest: the delta carries no blocks, only VHD metadata.
@@ -71,7 +72,7 @@ assert r2["bytes"] < 64 * 1024, r2["bytes"]
 assert r1["bytes"] > 1 << 20, r1["bytes"]
 assert r2["targets"][0]["ok"] and r2["targets"][0]["replica"]
 PY
-REPLICA=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["targets"][0]["replica"])' "$work/r2.json")
+REPLICA=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vms"][0]["targets"][0]["replica"])' "$work/r2.json")
 
 run replicas --target "$DST" --json >"$work/list.json"
 python3 - "$work/list.json" "$REPLICA" <<'PY'

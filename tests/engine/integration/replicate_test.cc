@@ -4,6 +4,7 @@
 // interrupted transfers (shared/reference/xo-cr.md lists the regressions these guard against).
 #include <gtest/gtest.h>
 
+#include "engine/job_run.h"
 #include "engine/other_config_keys.h"
 #include "engine/replica_ops.h"
 #include "engine/vm_replicator.h"
@@ -304,6 +305,44 @@ TEST_F(ReplicateTest, RefusesToReplicateAReplicaOfTheSameJob) {
   VmOutcome r = back.Run(out.targets[0].replica_uuid, kNoParent);
   EXPECT_EQ(r.status.code(), StatusCode::kFailedPrecondition) << r.status.ToString();
   EXPECT_NE(r.status.message().find("is a replica made by job job-1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xcr::engine
+
+namespace xcr::engine {
+namespace {
+
+TEST(JobRunTest, SeveralVmsConcurrentlyEachReplicatedAndVerified) {
+  ::xcr::testing::TempDir dir;
+  testing::SimPool src(dir.File("src"), 3, 32 * kMiB);
+  testing::SimPool dst(dir.File("dst"), 0, 0);
+  ASSERT_OK(src.Start());
+  ASSERT_OK(dst.Start());
+  ASSERT_OK_AND_ASSIGN(std::string sr, dst.SrUuid());
+  ASSERT_OK_AND_ASSIGN(auto cat, src.Catalog());
+  std::vector<std::string> vms;
+  for (const VmView& v : cat.vms) {
+    if (!v.is_a_snapshot && !v.is_a_template) vms.push_back(v.name_label);
+  }
+  ASSERT_EQ(vms.size(), 3u);
+  vms.push_back(vms[0]);        // a duplicate runs once
+  vms.push_back("no-such-vm");  // a failure does not stop the others
+  ReplicationOptions o;
+  o.job_id = "job-many";
+  o.schedule_id = "s";
+  TaskLog log(Env::Default());
+  JobOutcome out = RunVms(&src.conn(), {{&dst.conn(), sr, "dr"}}, vms, o, 2, &log, kNoParent);
+  ASSERT_EQ(out.vms.size(), 4u);
+  EXPECT_EQ(out.failed(), 1u);
+  EXPECT_EQ(out.vms[3].status.code(), StatusCode::kNotFound);
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_OK(out.vms[i].status) << log.ToText();
+    ASSERT_OK_AND_ASSIGN(auto v,
+                         VerifyReplica(src.conn(), dst.conn(), out.vms[i].targets[0].replica_uuid));
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_TRUE(v[0].equal()) << out.vms[i].vm_name;
+  }
 }
 
 }  // namespace
