@@ -76,7 +76,10 @@ void Serve(Stream& stream, HttpHandler& handler) {
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     beast::error_code ec;
     http::read_header(stream, buf, parser, ec);
-    if (ec) return;
+    if (ec) {
+      XCR_LOG(DEBUG) << "http: reading a request head: " << ec.message();
+      return;
+    }
     const auto& head = parser.get();
     HttpRequest req;
     req.method = std::string(head.method_string());
@@ -97,6 +100,7 @@ void Serve(Stream& stream, HttpHandler& handler) {
       resp.status = 413;
       resp.close = true;
     } else if (ec) {
+      XCR_LOG(DEBUG) << "http: reading a request body: " << ec.message();
       return;
     } else {
       req.body = parser.get().body();
@@ -108,6 +112,9 @@ void Serve(Stream& stream, HttpHandler& handler) {
     headers.emplace_back("Connection", keep ? "keep-alive" : "close");
     std::string out = ResponseHead(resp.status, headers) + resp.body;
     net::write(stream, net::buffer(out), ec);
+    if (ec) {
+      XCR_LOG(DEBUG) << "http: writing a response: " << ec.message();
+    }
     if (ec || !keep) return;
   }
 }

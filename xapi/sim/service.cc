@@ -329,16 +329,19 @@ Result<Value> Service::Dispatch(const std::string& method, const Array& params,
     session = params[0].is_string() ? params[0].string() : std::string();
     if (!SessionValidLocked(session)) return XapiError("SESSION_INVALID", {session});
   }
-  if (auto fail = faults_.TakeMethodFailure(name)) {
-    std::string code = fail->empty() ? "INTERNAL_ERROR" : (*fail)[0];
-    std::vector<std::string> p(fail->size() > 1 ? fail->begin() + 1 : fail->end(), fail->end());
-    return XapiError(code, p);
-  }
   Ctx ctx{*this, db_, store_, name, params, session, lock};
-  if (!async) return spec.fn(ctx);
+  auto run = [&]() -> Result<Value> {
+    if (auto fail = faults_.TakeMethodFailure(name)) {
+      std::string code = fail->empty() ? "INTERNAL_ERROR" : (*fail)[0];
+      std::vector<std::string> p(fail->size() > 1 ? fail->begin() + 1 : fail->end(), fail->end());
+      return XapiError(code, p);
+    }
+    return spec.fn(ctx);
+  };
+  if (!async) return run();
+  // Async: the call's outcome goes to a task, which is returned.
   std::string task = NewTaskLocked("Async." + name, session);
-  Result<Value> r = spec.fn(ctx);
-  FinishTaskLocked(task, r);
+  FinishTaskLocked(task, run());
   return Value(task);
 }
 

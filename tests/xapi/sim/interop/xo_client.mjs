@@ -1,0 +1,79 @@
+// Interop: Xen Orchestra's npm `xen-api` client against xapi-sim.
+// Usage: node xo_client.mjs /path/to/xapi-sim
+// Starts the simulator (2 populated VMs) in a temp dir, connects with xen-api (which probes
+// /jsonrpc, falls back to XML-RPC on /xmlrpc, logs in, lists methods, injects an event, fetches
+// every class and loops on event.from), lists the VMs, snapshots one through Async.VM.snapshot and
+// a watched task, checks the task result and the snapshot record, then stops the simulator with
+// SIGTERM and checks it exits 0. Exits non-zero on any mismatch.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { createClient } from 'xen-api'
+
+const bin = process.argv[2]
+if (!bin) {
+  console.error('usage: node xo_client.mjs XAPI_SIM_BINARY')
+  process.exit(2)
+}
+const dir = mkdtempSync(path.join(tmpdir(), 'xapi-sim-xo-'))
+const sim = spawn(bin, ['--state', dir, '--listen', '127.0.0.1:0', '--populate', '2', '--disk-size', '4M'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
+const exited = new Promise(resolve => sim.on('exit', (code, signal) => resolve({ code, signal })))
+const firstLine = await new Promise((resolve, reject) => {
+  createInterface({ input: sim.stdout }).once('line', resolve)
+  sim.once('exit', () => reject(new Error('xapi-sim exited before printing its URL')))
+})
+const m = /^xapi-sim listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(firstLine)
+assert.ok(m, `unexpected first line: ${firstLine}`)
+const url = m[1]
+
+let failed = false
+const watchdog = setTimeout(() => {
+  console.error('timed out')
+  sim.kill('SIGKILL')
+  process.exit(1)
+}, 60000)
+try {
+  const xapi = createClient({ url, auth: { user: 'root', password: 'xapi-sim' }, allowUnauthorized: true })
+  await xapi.connect()
+  await xapi.objectsFetched
+  const all = Object.values(xapi.objects.all)
+  const vms = all.filter(o => o.$type === 'VM' && !o.is_control_domain && !o.is_a_template)
+  assert.equal(vms.length, 2, 'two populated VMs')
+  assert.ok(all.some(o => o.$type === 'pool'), 'pool in the cache')
+  assert.ok(all.some(o => o.$type === 'VDI'), 'VDIs in the cache')
+  const vm = vms[0]
+  assert.equal(vm.power_state, 'Halted')
+  assert.equal(vm.$VBDs.length, 1, 'VBD links resolve')
+
+  const snapRef = await xapi.callAsync('VM.snapshot', vm.$ref, 'xo-interop-snapshot')
+  assert.match(String(snapRef), /^OpaqueRef:/, 'the task result is the snapshot ref')
+  const snap = await xapi.call('VM.get_record', snapRef)
+  assert.equal(snap.is_a_snapshot, true)
+  assert.equal(snap.snapshot_of, vm.$ref)
+  assert.equal(snap.name_label, 'xo-interop-snapshot')
+  // The event loop delivers the snapshot to the client's cache.
+  await xapi.barrier(snapRef)
+  const cached = xapi.getObjectByRef(snapRef)
+  assert.equal(cached.name_label, 'xo-interop-snapshot')
+  assert.equal(cached.$snapshot_of.$ref, vm.$ref)
+  await xapi.disconnect()
+  console.log(`xen-api interop OK: ${vms.length} VMs listed, snapshot ${snapRef} created via task`)
+} catch (e) {
+  failed = true
+  console.error('xen-api interop FAILED:', e)
+} finally {
+  clearTimeout(watchdog)
+  sim.kill('SIGTERM')
+  const { code, signal } = await exited
+  rmSync(dir, { recursive: true, force: true })
+  if (code !== 0) {
+    console.error(`xapi-sim exited with code ${code} signal ${signal}`)
+    failed = true
+  }
+}
+process.exit(failed ? 1 : 0)
