@@ -33,7 +33,15 @@ HttpResponse MasterHandler::Handle(const HttpRequest& req) {
     r.close = reply.http_status != 200;
     return r;
   }
-  return NotFound();  // includes /jsonrpc: this host speaks XML-RPC only
+  if (req.method == "POST" && req.path == "/jsonrpc") {
+    // A host without JSON-RPC answers through its XML-RPC handler: 200 text/xml. Xen Orchestra's
+    // client takes the non-JSON content type as "switch to XML-RPC".
+    HttpResponse r;
+    r.headers.emplace_back("Content-Type", "text/xml");
+    r.body = EncodeFailure({"MESSAGE_METHOD_UNKNOWN", "jsonrpc"});
+    return r;
+  }
+  return NotFound();
 }
 
 void MasterHandler::Stream(const HttpRequest& req, HttpConnection& conn) {

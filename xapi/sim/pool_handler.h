@@ -1,6 +1,7 @@
 // The HTTP routes of a simulated host:
-//   master:  POST / /RPC2 /xmlrpc -> XML-RPC; POST /jsonrpc -> 404 text/html (a host without
-//            JSON-RPC, so Xen Orchestra's client switches to XML-RPC); GET /export_raw_vdi,
+//   master:  POST / /RPC2 /xmlrpc -> XML-RPC; POST /jsonrpc -> 200 text/xml with an XML-RPC
+//            failure (a host without JSON-RPC, so Xen Orchestra's client switches to XML-RPC);
+//            GET /export_raw_vdi,
 //            PUT /import_raw_vdi -> transfers; anything else 404.
 //   member:  every XML-RPC call answers HOST_IS_SLAVE [master address]; transfers answer 302 to
 //            the same path and query on the master.
