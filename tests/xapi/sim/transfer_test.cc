@@ -288,3 +288,22 @@ TEST_F(HttpsTest, ServesTlsWithThePrintedFingerprintAndMembersRedirect) {
 
 }  // namespace
 }  // namespace xcr::xapi::sim::testing
+
+namespace xcr::xapi::sim::testing {
+namespace {
+
+TEST_F(TransferTest, ImportLargerThanTheXmlRpcBodyLimit) {
+  std::string vdi = NewVdi(24 * kMiB);
+  HttpRequestSpec put;
+  put.method = "PUT";
+  put.url = url_ + "/import_raw_vdi?format=raw&vdi=" + vdi + "&session_id=" + session_;
+  put.body = std::string(20 * kMiB, '\x5a');
+  HttpResult h = Http(put);
+  ASSERT_EQ(h.status, 200);
+  EXPECT_EQ(Str(Record("task", h.headers["task-id"]), "status"), "success");
+  EXPECT_EQ(Ok("sim.read", {Value(vdi), Value(std::to_string(20 * kMiB - 2)), Value("4")}).string(),
+            "5a5a0000");
+}
+
+}  // namespace
+}  // namespace xcr::xapi::sim::testing
