@@ -16,6 +16,8 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# Starts a simulator in this shell (not a subshell, so its pid reaches the cleanup trap) and
+# sets URL to the address it printed.
 start_sim() {  # name, extra args...
   local name=$1; shift
   "$SIM" --state "$work/$name" --listen 127.0.0.1:0 "$@" >"$work/$name.out" 2>"$work/$name.err" &
@@ -24,10 +26,12 @@ start_sim() {  # name, extra args...
     grep -q "listening on" "$work/$name.out" 2>/dev/null && break
     sleep 0.1
   done
-  sed -n 's/^xapi-sim listening on \([^ ]*\).*/\1/p' "$work/$name.out"
+  URL=$(sed -n 's/^xapi-sim listening on \([^ ]*\).*/\1/p' "$work/$name.out")
 }
-SRC=$(start_sim src --populate 1 --disk-size 64M)
-DST=$(start_sim dst)
+start_sim src --populate 1 --disk-size 64M
+SRC=$URL
+start_sim dst
+DST=$URL
 [ -n "$SRC" ] && [ -n "$DST" ] || fail "simulators did not start"
 
 creds="$work/creds"
