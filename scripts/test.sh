@@ -21,6 +21,8 @@ done
 
 scripts/install-deps.sh
 jobs=$(nproc)
+# ccache keyed on paths relative to the checkout, so a fresh clone reuses earlier builds.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 stage() { printf '\n==== %s ====\n' "$*"; }
 
 stage "1/3 build and test (RelWithDebInfo)"
