@@ -25,6 +25,12 @@ jobs=$(nproc)
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=true
 stage() { printf '\n==== %s ====\n' "$*"; }
 
+stage "0/3 formatting (clang-format, .clang-format at the root)"
+if ! git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror; then
+  echo "files above are not formatted: run clang-format -i on them" >&2
+  exit 1
+fi
+
 stage "1/3 build and test (RelWithDebInfo)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXCR_BUILD_TESTS=ON >/dev/null
 cmake --build build -j"$jobs"

@@ -24,28 +24,28 @@ const Status& GetStatus(const Result<T>& r) {
 // Each takes a copy of the Status (never a reference into a temporary) and accepts a streamed
 // message: ASSERT_OK(s) << "while doing x";
 #define XCR_TEST_STATUS_(expr) ::xcr::Status(::xcr::testing::GetStatus(expr))
-#define ASSERT_OK(expr)                                                           \
-  switch (0)                                                                      \
-  case 0:                                                                         \
-  default:                                                                        \
-    if (::xcr::Status xcr_s_ = XCR_TEST_STATUS_(expr); xcr_s_.ok()) {             \
-    } else                                                                        \
+#define ASSERT_OK(expr)                                               \
+  switch (0)                                                          \
+  case 0:                                                             \
+  default:                                                            \
+    if (::xcr::Status xcr_s_ = XCR_TEST_STATUS_(expr); xcr_s_.ok()) { \
+    } else                                                            \
       FAIL() << xcr_s_.ToString() << " "
-#define EXPECT_OK(expr)                                                           \
-  switch (0)                                                                      \
-  case 0:                                                                         \
-  default:                                                                        \
-    if (::xcr::Status xcr_s_ = XCR_TEST_STATUS_(expr); xcr_s_.ok()) {             \
-    } else                                                                        \
+#define EXPECT_OK(expr)                                               \
+  switch (0)                                                          \
+  case 0:                                                             \
+  default:                                                            \
+    if (::xcr::Status xcr_s_ = XCR_TEST_STATUS_(expr); xcr_s_.ok()) { \
+    } else                                                            \
       ADD_FAILURE() << xcr_s_.ToString() << " "
-#define EXPECT_STATUS(expr, expected_code)                                        \
-  switch (0)                                                                      \
-  case 0:                                                                         \
-  default:                                                                        \
-    if (::xcr::Status xcr_s_ = XCR_TEST_STATUS_(expr); xcr_s_.code() == (expected_code)) { \
-    } else                                                                        \
-      ADD_FAILURE() << "expected code " << ::xcr::StatusCodeName(expected_code)  \
-                    << ", got " << xcr_s_.ToString() << " "
+#define EXPECT_STATUS(expr, expected_code)                                                  \
+  switch (0)                                                                                \
+  case 0:                                                                                   \
+  default:                                                                                  \
+    if (::xcr::Status xcr_s_ = XCR_TEST_STATUS_(expr); xcr_s_.code() == (expected_code)) {  \
+    } else                                                                                  \
+      ADD_FAILURE() << "expected code " << ::xcr::StatusCodeName(expected_code) << ", got " \
+                    << xcr_s_.ToString() << " "
 #define XCR_TEST_CONCAT_INNER_(a, b) a##b
 #define XCR_TEST_CONCAT_(a, b) XCR_TEST_CONCAT_INNER_(a, b)
 #define ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr)  \
