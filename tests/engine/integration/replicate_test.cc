@@ -153,6 +153,29 @@ TEST_F(ReplicateTest, XenOrchestraMetadataKeyByKey) {
   EXPECT_EQ(rep.disks[0].userdevice, vm_.disks[0].userdevice);
 }
 
+TEST_F(ReplicateTest, ReplicaKeepsVmSettingsDisksAndVifs) {
+  VmOutcome out = Run();
+  ASSERT_OK(out.status);
+  ASSERT_OK_AND_ASSIGN(auto src_vm, xapi::GetRecord<xapi::VmRecord>(src_->conn(), vm_.ref));
+  VmView rep = Replica(*dst_, out.targets[0].replica_uuid);
+  ASSERT_OK_AND_ASSIGN(auto rep_vm, xapi::GetRecord<xapi::VmRecord>(dst_->conn(), rep.ref));
+  for (const char* f : {"memory_static_max", "memory_dynamic_max", "VCPUs_max", "VCPUs_at_startup",
+                        "HVM_boot_policy", "platform"}) {
+    SCOPED_TRACE(f);
+    ASSERT_TRUE(src_vm.raw.count(f));
+    ASSERT_TRUE(rep_vm.raw.count(f));
+    EXPECT_EQ(rep_vm.raw.at(f), src_vm.raw.at(f));
+  }
+  // VIFs: same devices and MACs, on a network of the target pool.
+  ASSERT_FALSE(src_vm.VIFs.empty()) << "the simulator populates VMs with a VIF";
+  ASSERT_EQ(rep_vm.VIFs.size(), src_vm.VIFs.size());
+  ASSERT_OK_AND_ASSIGN(auto sv, xapi::GetRecord<xapi::VifRecord>(src_->conn(), src_vm.VIFs[0]));
+  ASSERT_OK_AND_ASSIGN(auto rv, xapi::GetRecord<xapi::VifRecord>(dst_->conn(), rep_vm.VIFs[0]));
+  EXPECT_EQ(rv.MAC, sv.MAC);
+  EXPECT_EQ(rv.device, sv.device);
+  EXPECT_OK(Status(xapi::GetRecord<xapi::NetworkRecord>(dst_->conn(), rv.network).status()));
+}
+
 TEST_F(ReplicateTest, ReplicaRefusesStartAndItsCloneStarts) {
   VmOutcome out = Run();
   ASSERT_OK(out.status);
