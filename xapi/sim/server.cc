@@ -65,7 +65,11 @@ Status Server::Start() {
   lo.handler = master_.get();
   XCR_ASSIGN_OR_RETURN(port_, http_->Listen(lo));
   for (int i = 0; i < options_.members; ++i) {
-    members_.push_back(std::make_unique<MemberHandler>(options_.host, url()));
+    // Real pool members share one port on distinct addresses, so XAPI's HOST_IS_SLAVE names
+    // the master's address only. The simulator's hosts share one address on distinct ports,
+    // so it names "address:port" (clients accept both forms).
+    members_.push_back(
+        std::make_unique<MemberHandler>(options_.host + ":" + std::to_string(port_), url()));
     ListenerOptions mo = lo;
     mo.port = 0;
     mo.handler = members_.back().get();

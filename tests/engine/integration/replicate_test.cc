@@ -319,6 +319,22 @@ TEST_F(ReplicateTest, InterruptedTransferLeavesNothingCompleteAndNextRunIsADelta
   ExpectSameContent(next);
 }
 
+// Xen Orchestra #3211: CR never finished when the target host contacted was not the master.
+TEST_F(ReplicateTest, TargetPoolReachedThroughAMemberHost) {
+  SimPool pool(dir_.File("dst-members"), 0, kDiskSize, 1ull << 40, /*members=*/1);
+  ASSERT_OK(pool.Start(/*via_member=*/true));
+  EXPECT_EQ(pool.conn().master_url(), pool.url());  // followed HOST_IS_SLAVE to the master
+  ASSERT_OK_AND_ASSIGN(std::string sr, pool.SrUuid());
+  VmOutcome full = Run({{&pool.conn(), sr, "members"}});
+  ASSERT_OK(full.status) << last_log_;
+  ExpectSameContent(full, 0, &pool);
+  ASSERT_OK(src_->Write(vm_.disks[0].vdi.ref, 0, 4096, 0x33));
+  VmOutcome delta = Run({{&pool.conn(), sr, "members"}});
+  ASSERT_OK(delta.status);
+  EXPECT_TRUE(delta.delta);
+  ExpectSameContent(delta, 0, &pool);
+}
+
 TEST_F(ReplicateTest, RefusesToReplicateAReplicaOfTheSameJob) {
   VmOutcome out = Run();
   ASSERT_OK(out.status);

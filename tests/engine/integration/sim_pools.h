@@ -20,8 +20,10 @@ namespace xcr::engine::testing {
 
 class SimPool {
  public:
-  SimPool(const std::string& dir, int vms, uint64_t disk_size, uint64_t sr_size = 1ull << 40) {
+  SimPool(const std::string& dir, int vms, uint64_t disk_size, uint64_t sr_size = 1ull << 40,
+          int members = 0) {
     xapi::sim::Server::Options o;
+    o.members = members;
     o.state_dir = dir;
     o.populate = vms;
     o.disk_size = disk_size;
@@ -33,11 +35,13 @@ class SimPool {
     server_->Stop();
   }
 
-  Status Start() {
+  // Starts the pool and logs in at the master, or at its first member host when via_member.
+  Status Start(bool via_member = false) {
     XCR_RETURN_IF_ERROR(server_->Start());
     xapi::SessionOptions so;
     so.password = "xapi-sim";
-    XCR_ASSIGN_OR_RETURN(conn_, xapi::Connection::Open(server_->url(), so));
+    std::string url = via_member ? server_->member_urls().at(0) : server_->url();
+    XCR_ASSIGN_OR_RETURN(conn_, xapi::Connection::Open(url, so));
     return Status::OK();
   }
   xapi::Connection& conn() { return *conn_; }

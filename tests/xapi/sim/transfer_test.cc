@@ -276,7 +276,7 @@ TEST_F(HttpsTest, ServesTlsWithThePrintedFingerprintAndMembersRedirect) {
   ASSERT_OK_AND_ASSIGN(Value v, DecodeResponse(h.body));
   auto res = UnwrapXapiResult(v);
   EXPECT_EQ(res.status().error_name(), "HOST_IS_SLAVE");
-  EXPECT_EQ(res.status().params().at(0), "127.0.0.1");
+  EXPECT_EQ(res.status().params().at(0), "127.0.0.1:" + std::to_string(server_->port()));
   HttpRequestSpec put;
   put.method = "PUT";
   put.url = member + "/import_raw_vdi?vdi=x&session_id=" + session_;
