@@ -18,6 +18,7 @@
 
 #include "base/env.h"
 #include "base/logging.h"
+#include "xapi/client_connect.h"
 #include "xapi/connection.h"
 #include "xapi/credentials.h"
 #include "xapi/disk_transfer.h"
@@ -105,16 +106,6 @@ nlohmann::json ValueToJson(const Value& v) {
   return nullptr;
 }
 
-Result<std::unique_ptr<Connection>> Connect(const ClientFlags& flags, const std::string& url) {
-  PromptFn prompt = isatty(STDIN_FILENO) || isatty(STDERR_FILENO) ? TerminalPrompt() : nullptr;
-  XCR_ASSIGN_OR_RETURN(Credentials creds, ResolveCredentials(flags, url, Env::Default(), prompt));
-  SessionOptions options;
-  options.user = creds.user;
-  options.password = std::move(creds.password);
-  XCR_ASSIGN_OR_RETURN(options.tls, ResolveTrust(flags, url, prompt));
-  return Connection::Open(url, std::move(options));
-}
-
 TransferOptions ProgressOptions() {
   TransferOptions o;
   if (isatty(STDERR_FILENO)) {
@@ -156,7 +147,7 @@ int Run(std::vector<std::string> args) {
       if (!v.ok()) return UsageError(v.status().message());
       params.push_back(std::move(v).value());
     }
-    auto conn = Connect(flags, url);
+    auto conn = ConnectWithFlags(flags, url);
     if (!conn.ok()) return Fail(conn.status());
     Result<Value> r = (*conn)->Call(rest[2], std::move(params));
     if (!r.ok()) return Fail(r.status());
@@ -165,7 +156,7 @@ int Run(std::vector<std::string> args) {
   }
   if (cmd == "records") {
     if (rest.size() != 3) return UsageError("records: expected URL CLASS");
-    auto conn = Connect(flags, url);
+    auto conn = ConnectWithFlags(flags, url);
     if (!conn.ok()) return Fail(conn.status());
     Result<Value> r = (*conn)->Call(rest[2] + ".get_all_records", {});
     if (!r.ok()) return Fail(r.status());
@@ -184,7 +175,7 @@ int Run(std::vector<std::string> args) {
       }
     }
     if (pos.size() != 2) return UsageError("export: expected URL VDI OUT.vhd [--base VDI]");
-    auto conn = Connect(flags, url);
+    auto conn = ConnectWithFlags(flags, url);
     if (!conn.ok()) return Fail(conn.status());
     auto file = Env::Default()->NewWritableFile(pos[1], 0644);
     if (!file.ok()) return Fail(file.status());
@@ -205,7 +196,7 @@ int Run(std::vector<std::string> args) {
     if (!size.ok()) return Fail(size.status());
     auto file = Env::Default()->NewSequentialFile(rest[3]);
     if (!file.ok()) return Fail(file.status());
-    auto conn = Connect(flags, url);
+    auto conn = ConnectWithFlags(flags, url);
     if (!conn.ok()) return Fail(conn.status());
     Status s = ImportVdi(**conn, rest[2], **file, *size, ProgressOptions());
     if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
@@ -215,7 +206,7 @@ int Run(std::vector<std::string> args) {
   }
   if (cmd == "pipe") {
     if (rest.size() < 4) return UsageError("pipe: expected URL VDI TARGET_VDI...");
-    auto conn = Connect(flags, url);
+    auto conn = ConnectWithFlags(flags, url);
     if (!conn.ok()) return Fail(conn.status());
     std::vector<PipeTarget> targets;
     for (size_t i = 3; i < rest.size(); ++i) targets.push_back({conn->get(), rest[i]});
