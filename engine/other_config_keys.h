@@ -38,11 +38,8 @@ inline constexpr std::string_view kContentKey = "xo:backup:contentKey";
 inline constexpr std::string_view kImportTask = "xo:import:task";
 inline constexpr std::string_view kImportLength = "xo:import:length";
 
-// xcr's own keys (namespaced "xcr:"; Xen Orchestra ignores them).
-// SHA-256 (hex) of the virtual content of a replica VDI, computed while streaming.
-inline constexpr std::string_view kXcrContentSha256 = "xcr:content_sha256";
-// Id of the run that wrote a replica (also in the task log).
-inline constexpr std::string_view kXcrRunId = "xcr:run";
+// xcr writes no keys of its own yet; any it adds will be namespaced "xcr:" (Xen Orchestra
+// ignores them) and declared here.
 
 // blocked_operations value on replicas (Xen Orchestra's exact message) and during import.
 inline constexpr std::string_view kBlockedStartMessage =
