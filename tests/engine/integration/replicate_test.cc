@@ -2,6 +2,8 @@
 // full then delta runs with byte counts, content equality checked by the simulator's own hash,
 // Xen Orchestra's metadata key by key, protection, DR clones, retention, failing targets and
 // interrupted transfers (shared/reference/xo-cr.md lists the regressions these guard against).
+#include <atomic>
+
 #include <gtest/gtest.h>
 
 #include "engine/job_run.h"
@@ -333,6 +335,23 @@ TEST_F(ReplicateTest, TargetPoolReachedThroughAMemberHost) {
   ASSERT_OK(delta.status);
   EXPECT_TRUE(delta.delta);
   ExpectSameContent(delta, 0, &pool);
+}
+
+TEST_F(ReplicateTest, CancelledRunLeavesNothingBehind) {
+  std::atomic<bool> cancel{true};  // cancelled before the transfer starts
+  options_.cancel = &cancel;
+  VmOutcome out = Run();
+  EXPECT_FALSE(out.status.ok());
+  EXPECT_NE(last_log_.find("cancelled"), std::string::npos) << last_log_;
+  // No replica, no disk on the target; the unexported snapshot was deleted on the source.
+  EXPECT_EQ(CountVdisOn(*dst_, dst_sr_), 0u);
+  ASSERT_OK_AND_ASSIGN(auto cat, src_->Catalog());
+  EXPECT_TRUE(cat.SnapshotsOf(vm_.ref).empty());
+  // The next run is a normal full.
+  cancel = false;
+  VmOutcome next = Run();
+  ASSERT_OK(next.status) << last_log_;
+  ExpectSameContent(next);
 }
 
 TEST_F(ReplicateTest, RefusesToReplicateAReplicaOfTheSameJob) {
