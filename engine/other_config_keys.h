@@ -38,8 +38,9 @@ inline constexpr std::string_view kContentKey = "xo:backup:contentKey";
 inline constexpr std::string_view kImportTask = "xo:import:task";
 inline constexpr std::string_view kImportLength = "xo:import:length";
 
-// xcr writes no keys of its own yet; any it adds will be namespaced "xcr:" (Xen Orchestra
-// ignores them) and declared here.
+// xcr's own keys are namespaced "xcr:" (Xen Orchestra ignores them).
+// On a VM seeded by cr-seed: JSON undo record of every field the seed changed (seed_undo.h).
+inline constexpr std::string_view kSeedUndo = "xcr:seed:undo";
 
 // blocked_operations value on replicas (Xen Orchestra's exact message) and during import.
 inline constexpr std::string_view kBlockedStartMessage =
