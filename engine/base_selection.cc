@@ -35,6 +35,50 @@ const DiskView* MatchDisk(const VmView& s, const DiskView& current) {
   return nullptr;
 }
 
+// The plan of `vm`'s disks against snapshot `cand`. A disk whose base lacks a replica on some
+// target goes full (to every target); `complete` tells whether every matched disk had one.
+std::vector<DiskBase> PlanDisks(const std::string& job_id, const VmView& vm, const VmView& cand,
+                                const std::vector<TargetInventory>& targets, bool* complete,
+                                bool* any_delta, std::string* rejected) {
+  std::vector<DiskBase> disks;
+  *complete = true;
+  *any_delta = false;
+  for (const DiskView& cur : vm.disks) {
+    DiskBase db;
+    db.userdevice = cur.userdevice;
+    db.source = &cur.vdi;
+    const DiskView* snap = MatchDisk(cand, cur);
+    if (!snap) {
+      db.full_reason = "disk " + cur.userdevice + " was added after the base snapshot";
+    } else if (snap->vdi.virtual_size != cur.vdi.virtual_size) {
+      db.full_reason = "disk " + cur.userdevice + " was resized from " +
+                       std::to_string(snap->vdi.virtual_size) + " to " +
+                       std::to_string(cur.vdi.virtual_size) + " bytes";
+    } else {
+      for (const TargetInventory& t : targets) {
+        const VdiView* r = FindReplicaVdi(t, job_id, vm.uuid, snap->vdi.uuid);
+        if (!r) {
+          *complete = false;
+          db.target_bases.clear();
+          db.full_reason = "no replica of disk " + cur.userdevice + " of snapshot " + cand.uuid +
+                           " on SR " + t.sr_uuid;
+          if (!rejected->empty()) *rejected += "; ";
+          *rejected += "snapshot " + cand.uuid + ": no replica of disk " + cur.userdevice +
+                       " on SR " + t.sr_uuid;
+          break;
+        }
+        db.target_bases.push_back(r);
+      }
+      if (db.full_reason.empty()) {
+        db.base = &snap->vdi;
+        *any_delta = true;
+      }
+    }
+    disks.push_back(std::move(db));
+  }
+  return disks;
+}
+
 }  // namespace
 
 const VdiView* FindReplicaVdi(const TargetInventory& target, const std::string& job_id,
@@ -62,45 +106,34 @@ BasePlan ChooseBase(const std::string& job_id, const VmView& vm,
 
   BasePlan plan;
   std::string rejected;
-  for (const VmView* cand : candidates) {
-    std::vector<DiskBase> disks;
-    bool complete = true;
-    bool any_delta = false;
-    for (const DiskView& cur : vm.disks) {
-      DiskBase db;
-      db.userdevice = cur.userdevice;
-      db.source = &cur.vdi;
-      const DiskView* snap = MatchDisk(*cand, cur);
-      if (!snap) {
-        db.full_reason = "disk " + cur.userdevice + " was added after the base snapshot";
-      } else if (snap->vdi.virtual_size != cur.vdi.virtual_size) {
-        db.full_reason = "disk " + cur.userdevice + " was resized from " +
-                         std::to_string(snap->vdi.virtual_size) + " to " +
-                         std::to_string(cur.vdi.virtual_size) + " bytes";
-      } else {
-        for (const TargetInventory& t : targets) {
-          const VdiView* r = FindReplicaVdi(t, job_id, vm.uuid, snap->vdi.uuid);
-          if (!r) {
-            complete = false;
-            if (!rejected.empty()) rejected += "; ";
-            rejected += "snapshot " + cand->uuid + ": no replica of disk " + cur.userdevice +
-                        " on SR " + t.sr_uuid;
-            break;
-          }
-          db.target_bases.push_back(r);
-        }
-        if (!complete) break;
-        db.base = &snap->vdi;
-        any_delta = true;
-      }
-      disks.push_back(std::move(db));
-    }
-    if (!complete || !any_delta) continue;
+  auto choose = [&](const VmView* cand, std::vector<DiskBase> disks, const std::string& extra) {
     plan.base_snapshot = cand;
     plan.disks = std::move(disks);
     plan.note = "delta from snapshot " + cand->uuid + " (" +
-                std::string(ConfigValue(cand->other_config, keys::kDatetime)) + ")";
+                std::string(ConfigValue(cand->other_config, keys::kDatetime)) + ")" + extra;
     return plan;
+  };
+  // The newest snapshot whose every disk has its replica on every target.
+  for (const VmView* cand : candidates) {
+    bool complete, any_delta;
+    std::vector<DiskBase> disks =
+        PlanDisks(job_id, vm, *cand, targets, &complete, &any_delta, &rejected);
+    if (complete && any_delta) return choose(cand, std::move(disks), "");
+  }
+  // None: Xen Orchestra's rule on the newest snapshot, per disk: a disk whose base lacks a
+  // replica on some target goes full to every target, the others stay deltas.
+  if (!candidates.empty()) {
+    bool complete, any_delta;
+    std::string ignored;
+    std::vector<DiskBase> disks =
+        PlanDisks(job_id, vm, *candidates[0], targets, &complete, &any_delta, &ignored);
+    if (any_delta) {
+      std::string full;
+      for (const DiskBase& d : disks) {
+        if (!d.is_delta()) full += (full.empty() ? "" : ", ") + d.userdevice;
+      }
+      return choose(candidates[0], std::move(disks), "; full for disk(s) " + full);
+    }
   }
 
   for (const DiskView& cur : vm.disks) {

@@ -3,7 +3,9 @@
 // A candidate base is a snapshot of the VM carrying this job's xo:backup:job and xo:backup:vm
 // keys, marked xo:backup:exported = "true", with a real (non-placeholder) datetime. Candidates
 // are tried newest first; the first one whose every disk still present on the VM has a complete
-// replica VDI on EVERY target wins. A replica VDI of a snapshot VDI S is a VDI on the target SR
+// replica VDI on EVERY target wins. When none has, Xen Orchestra's per-disk rule applies to the
+// newest candidate: a disk whose base lacks a replica on some target goes full to every target,
+// the other disks stay deltas. A replica VDI of a snapshot VDI S is a VDI on the target SR
 // whose xo:backup:contentKey is S's uuid, or whose xo:copy_of is S's uuid with this job's keys;
 // snapshot VDIs are preferred to active ones, and a VDI still carrying the import placeholder
 // datetime (an interrupted copy) never counts.

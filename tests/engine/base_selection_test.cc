@@ -141,6 +141,39 @@ TEST_F(BaseSelectionTest, NoCompleteSnapshotMeansFullForEveryTarget) {
   EXPECT_NE(p.note.find("no replica of disk 0 on SR sr-b"), std::string::npos) << p.note;
 }
 
+TEST_F(BaseSelectionTest, OneDiskLostOnOneTargetGoesFullTheOtherStaysDelta) {
+  Snapshot("1", "20260101T00:00:00Z");
+  Replicate("1", 0);
+  Replicate("1", 1);
+  targets_[1].vdis.pop_back();  // target 1 lost its copy of disk 1
+  BasePlan p = Choose();
+  ASSERT_NE(p.base_snapshot, nullptr) << p.note;
+  EXPECT_EQ(p.base_snapshot->uuid, "snap-1");
+  ASSERT_EQ(p.disks.size(), 2u);
+  EXPECT_TRUE(p.disks[0].is_delta());
+  ASSERT_EQ(p.disks[0].target_bases.size(), 2u);
+  EXPECT_EQ(p.disks[0].target_bases[1]->uuid, "replica-1-0-t1");
+  EXPECT_FALSE(p.disks[1].is_delta());
+  EXPECT_TRUE(p.disks[1].target_bases.empty());
+  EXPECT_EQ(p.disks[1].full_reason, "no replica of disk 1 of snapshot snap-1 on SR sr-b");
+  EXPECT_NE(p.note.find("full for disk(s) 1"), std::string::npos) << p.note;
+}
+
+TEST_F(BaseSelectionTest, OlderCompleteSnapshotBeatsPerDiskFallback) {
+  Snapshot("1", "20260101T00:00:00Z");
+  Snapshot("2", "20260102T00:00:00Z");
+  Replicate("1", 0);
+  Replicate("1", 1);
+  Replicate("2", 0);
+  Replicate("2", 1);
+  targets_[1].vdis.pop_back();  // snapshot 2's disk 1 lost on target 1
+  BasePlan p = Choose();
+  ASSERT_NE(p.base_snapshot, nullptr);
+  EXPECT_EQ(p.base_snapshot->uuid, "snap-1");
+  EXPECT_TRUE(p.disks[0].is_delta());
+  EXPECT_TRUE(p.disks[1].is_delta());
+}
+
 TEST_F(BaseSelectionTest, InterruptedCopyIsNeverABase) {
   Snapshot("1", "20260101T00:00:00Z");
   Replicate("1", 0);
@@ -153,7 +186,11 @@ TEST_F(BaseSelectionTest, UnfinishedUploadIsNeverABase) {
   Replicate("1", 0);
   Replicate("1", 1);
   targets_[1].vdis[0].other_config[std::string(keys::kImportTask)] = "task-uuid";
-  EXPECT_EQ(Choose().base_snapshot, nullptr);
+  BasePlan p = Choose();
+  // Disk 0's only copy on target 1 is unfinished: that disk goes full, disk 1 stays a delta.
+  ASSERT_EQ(p.disks.size(), 2u);
+  EXPECT_FALSE(p.disks[0].is_delta());
+  EXPECT_TRUE(p.disks[1].is_delta());
 }
 
 TEST_F(BaseSelectionTest, AddedDiskGoesFullOthersDelta) {
