@@ -95,6 +95,8 @@ void ApplyInMemory(SeedObjects& o, const std::vector<Change>& changes) {
         break;
     }
   };
+  engine::StringMap no_map;  // VDIs have no blocked operations or tags
+  std::vector<std::string> no_tags;
   for (const Change& c : changes) {
     for (VmView* vm : {&o.snapshot, &o.target}) {
       if (vm->uuid == c.uuid) {
@@ -102,7 +104,7 @@ void ApplyInMemory(SeedObjects& o, const std::vector<Change>& changes) {
       }
       for (DiskView& d : vm->disks) {
         if (d.vdi.uuid == c.uuid)
-          apply(c, &d.vdi.other_config, nullptr, &d.vdi.name_label, nullptr);
+          apply(c, &d.vdi.other_config, &no_map, &d.vdi.name_label, &no_tags);
       }
     }
   }

@@ -194,7 +194,7 @@ TEST_F(SeedRunTest, ManualCopyThenSeedThenReplicationSendsOnlyTheChangedBlocks) 
   EXPECT_EQ(seeded.changes.size(), 7u + 10 + 6 + 5) << out.str();
   EXPECT_EQ(seeded.vm_uuid, vm_.uuid);
   EXPECT_EQ(seeded.sr_uuid, dst_sr_);
-  EXPECT_NE(out.str().find("target VM 'sim-vm-0' (" + target_.uuid +
+  EXPECT_NE(out.str().find("target VM '" + target_.name_label + "' (" + target_.uuid +
                            "): other_config xo:backup:job: absent -> \"job-1\""),
             std::string::npos)
       << out.str();
@@ -345,10 +345,21 @@ TEST_F(SeedRunTest, RefusesATargetThatIsAReplicaOfAnotherJobOrSchedule) {
   ManualCopy();
   std::ostringstream out;
   ASSERT_OK(RunSeed(pools_, args_, out).status());
+  // A later snapshot, seeded onto the same target for another job or schedule.
+  ASSERT_OK_AND_ASSIGN(std::string later, xapi::VmSnapshot(src_->conn(), vm_.ref, "later", {}));
+  ASSERT_OK_AND_ASSIGN(auto rec, xapi::GetRecord<xapi::VmRecord>(src_->conn(), later));
+  args_.snapshot_uuid = rec.uuid;
   args_.request = {"job-2", "sched-1"};
   ExpectRefusedUnchanged({"target VM", target_.uuid, "job 'job-1' schedule 'sched-1'", "job-2"});
   args_.request = {"job-1", "sched-2"};
-  ExpectRefusedUnchanged({"job 'job-1' schedule 'sched-1'", "sched-2"});
+  ExpectRefusedUnchanged({"target VM", "job 'job-1' schedule 'sched-1'", "sched-2"});
+  // Same job and schedule, another snapshot: its disks hold the first snapshot's content.
+  args_.request = {"job-1", "sched-1"};
+  ExpectRefusedUnchanged({"already a copy of snapshot " + snapshot_uuid_, "--undo"});
+  // The source snapshot of another job's seed is refused too.
+  args_.snapshot_uuid = snapshot_uuid_;
+  args_.request = {"job-3", "sched-3"};
+  ExpectRefusedUnchanged({"source snapshot", snapshot_uuid_, "job 'job-1' schedule 'sched-1'"});
 }
 
 TEST_F(SeedRunTest, RefusesDiskCountUserdeviceAndSizeMismatches) {
