@@ -38,7 +38,8 @@ struct VmView {
   std::string name_label;
   bool is_a_template = false;
   bool is_a_snapshot = false;
-  std::string snapshot_of;  // ref of the VM this is a snapshot of
+  std::string snapshot_of;             // ref of the VM this is a snapshot of
+  std::vector<std::string> snapshots;  // refs of this VM's snapshots
   int64_t snapshot_time = 0;
   StringMap other_config;
   StringMap blocked_operations;

@@ -98,6 +98,7 @@ Result<std::vector<VmView>> DecodeVms(const PoolRecords& r) {
     vm.is_a_template = rec->is_a_template;
     vm.is_a_snapshot = rec->is_a_snapshot;
     vm.snapshot_of = rec->snapshot_of;
+    vm.snapshots = std::move(rec->snapshots);
     if (!rec->snapshot_time.empty()) {
       auto secs = xapi::ParseXapiDateTime(rec->snapshot_time);
       if (secs.ok()) vm.snapshot_time = *secs;

@@ -58,6 +58,7 @@ ReplicaPrunePlan PlanReplicaPruning(const std::vector<const VmView*>& replicas_o
   std::vector<const VmView*> complete;
   bool kept_current = false;
   for (const VmView* r : replicas_oldest_first) {
+    if (!r->is_a_snapshot && !r->snapshots.empty()) continue;  // XO's live replica
     if (IsInterruptedReplica(*r)) {
       plan.interrupted.push_back(r);
     } else if (!keep_ref.empty() && r->ref == keep_ref) {

@@ -37,9 +37,13 @@ struct ReplicaPrunePlan {
 };
 
 // From ListReplicas() output: interrupted copies, and the oldest complete replicas beyond the
-// newest `copy_retention` (at least 1 is always kept). `keep_ref`, the replica the current run
-// just wrote, is always among those kept, even when another has the same datetime (two runs in
-// one second) — the ambiguity that made Xen Orchestra delete its newest replica (#3391).
+// newest `copy_retention` (at least 1 is always kept). A live replica updated in place (Xen
+// Orchestra >= 6.3's layout: not a snapshot, and it has snapshots, its restore points) is neither
+// deleted nor counted, even when listed because it still carries a run's keys — an update XO did
+// not finish (placeholder datetime) or a key reset it missed; XO never deletes it either.
+// `keep_ref`, the replica the current run just wrote, is always among those kept, even when another
+// has the same datetime (two runs in one second) — the ambiguity that made Xen Orchestra delete its
+// newest replica (#3391).
 ReplicaPrunePlan PlanReplicaPruning(const std::vector<const VmView*>& replicas_oldest_first,
                                     size_t copy_retention, const std::string& keep_ref = {});
 

@@ -87,6 +87,38 @@ TEST(RetentionTest, AlwaysKeepsAtLeastOneReplica) {
   EXPECT_TRUE(PlanReplicaPruning(ListReplicas(vms, kSel), 0).expired.empty());
 }
 
+// Xen Orchestra >= 6.3 updates one live replica in place and snapshots it per run. Caught with
+// a run's keys (an unfinished update, or a key reset that did not happen) it is listed, but it is
+// never deleted nor counted: its target snapshots are the restore points under retention.
+TEST(RetentionTest, LiveReplicaWithSnapshotsIsNeverPrunedNorCounted) {
+  VmView live = Replica("live", std::string(keys::kDatetimePlaceholder));
+  live.snapshots = {"OpaqueRef:t1", "OpaqueRef:t2"};
+  VmView t1 = Replica("t1", "20260101T00:00:00Z");
+  VmView t2 = Replica("t2", "20260102T00:00:00Z");
+  for (VmView* t : {&t1, &t2}) {
+    t->is_a_snapshot = true;
+    t->is_a_template = true;
+    t->snapshot_of = live.ref;
+    t->blocked_operations.clear();
+  }
+  VmView mine = Replica("xcr", "20260103T00:00:00Z");
+  std::vector<VmView> vms = {live, t1, t2, mine};
+  auto listed = ListReplicas(vms, kSel);
+  ASSERT_EQ(Names(listed), (std::vector<std::string>{"live", "t1", "t2", "xcr"}));
+  ReplicaPrunePlan plan = PlanReplicaPruning(listed, 2, mine.ref);
+  EXPECT_TRUE(plan.interrupted.empty());
+  EXPECT_EQ(Names(plan.expired), (std::vector<std::string>{"t1"}));
+  // The same with the run's real datetime (the key reset missed): still not a candidate.
+  vms[0].other_config[std::string(keys::kDatetime)] = "20260102T00:00:00Z";
+  plan = PlanReplicaPruning(ListReplicas(vms, kSel), 1, mine.ref);
+  EXPECT_EQ(Names(plan.expired), (std::vector<std::string>{"t1", "t2"}));
+  // A VM without snapshots carrying the placeholder is an interrupted copy, as before.
+  vms[0].snapshots.clear();
+  vms[0].other_config[std::string(keys::kDatetime)] = std::string(keys::kDatetimePlaceholder);
+  EXPECT_EQ(Names(PlanReplicaPruning(ListReplicas(vms, kSel), 2, mine.ref).interrupted),
+            (std::vector<std::string>{"live"}));
+}
+
 TEST(RetentionTest, SnapshotPruningKeepsNewestAndTheBase) {
   std::vector<VmView> snaps;
   for (int i = 1; i <= 4; ++i) {

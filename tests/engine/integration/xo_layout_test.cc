@@ -193,106 +193,197 @@ class XoLayoutTest : public ReplicationFixture {
   }
 };
 
+// What XO >= 6.3 leaves after two runs: on the source its newest exported snapshot; on the
+// target one live replica VM and a target snapshot per run, plus a user's clones.
+struct XoCurrentLayout {
+  VmView s2;                       // XO's exported source snapshot (the next base)
+  VmView live;                     // the live replica (its disk holds s2's content)
+  std::string t1_uuid;             // target snapshot of run 1
+  std::string t2_uuid;             // target snapshot of run 2
+  std::vector<std::string> users;  // the live VM and two user clones: never deleted
+};
+
+class XoCurrentLayoutTest : public XoLayoutTest {
+ protected:
+  // XO's end of a run on the target, in XO's order: the run's keys on the live VM (datetime
+  // last), a target snapshot that inherits them, then the live VM's keys reset (job, schedule,
+  // vm, datetime, chain length, exported removed; xo:backup:sr and xo:copy_of kept).
+  std::string XoFinishRun(const VmView& live, const std::string& source_snapshot_uuid,
+                          const std::string& datetime, int chain) {
+    auto rec = xapi::GetRecord<xapi::VmRecord>(dst_->conn(), live.ref);
+    EXPECT_TRUE(rec.ok());
+    if (!rec.ok()) return "";
+    StringMap oc = rec->other_config;
+    for (const auto& [k, v] : XoVmKeys(source_snapshot_uuid, datetime, chain, dst_sr_)) oc[k] = v;
+    EXPECT_OK(xapi::SetOtherConfig(dst_->conn(), "VM", live.ref, oc));
+    auto t = ParseBackupDatetime(datetime);
+    auto snap = xapi::VmSnapshot(
+        dst_->conn(), live.ref,
+        vm_.name_label + " - nightly / hourly " + FormatCompactDatetime(t.ok() ? *t : 0), {});
+    EXPECT_TRUE(snap.ok()) << snap.status().ToString();
+    for (std::string_view k : {keys::kJob, keys::kSchedule, keys::kVm, keys::kDatetime,
+                               keys::kDeltaChainLength, keys::kExported}) {
+      oc.erase(std::string(k));
+    }
+    EXPECT_OK(xapi::SetOtherConfig(dst_->conn(), "VM", live.ref, oc));
+    if (!snap.ok()) return "";
+    auto srec = xapi::GetRecord<xapi::VmRecord>(dst_->conn(), *snap);
+    return srec.ok() ? srec->uuid : "";
+  }
+
+  void Build(XoCurrentLayout* x) {
+    // XO's run 1: the full copy made by a first run, its objects reshaped.
+    RunResult r1 = Run(One());
+    ASSERT_OK(r1.out.status) << r1.log;
+    VmView s1 = Find(*src_, r1.out.snapshot_uuid);
+    x->live = Find(*dst_, r1.out.targets[0].replica_uuid);
+    ASSERT_EQ(x->live.disks.size(), 1u);
+    std::string dt1(ConfigValue(s1.other_config, keys::kDatetime));
+    ASSERT_OK_AND_ASSIGN(int64_t t1, ParseBackupDatetime(dt1));
+    ASSERT_OK(xapi::VmSetNameLabel(src_->conn(), s1.ref, "[XO Backup nightly] " + vm_.name_label));
+    Rekey(*src_, "VM", s1.ref, s1.other_config, XoSnapshotKeys(dt1, true, 0));
+    ASSERT_OK(xapi::VmSetNameLabel(dst_->conn(), x->live.ref, vm_.name_label));
+    Rekey(*dst_, "VM", x->live.ref, x->live.other_config, {});
+    x->t1_uuid = XoFinishRun(x->live, s1.uuid, dt1, 0);
+    ASSERT_FALSE(x->t1_uuid.empty());
+
+    // XO's run 2: a source snapshot, its delta written in place onto the live replica's disk,
+    // the disk's keys, the target snapshot; the old source snapshot pruned.
+    ASSERT_OK(src_->Write(DiskRef("0"), 4 * kMiB, 4096, 0x71));
+    std::string dt2 = FormatBackupDatetime(t1 + 3600);
+    ASSERT_OK_AND_ASSIGN(std::string s2_ref,
+                         xapi::VmSnapshot(src_->conn(), vm_.ref, "[XO Backup nightly] x", {}));
+    ASSERT_OK_AND_ASSIGN(auto s2_rec, xapi::GetRecord<xapi::VmRecord>(src_->conn(), s2_ref));
+    VmView s2 = Find(*src_, s2_rec.uuid);
+    ASSERT_EQ(s2.disks.size(), 1u);
+    const VdiView& s2d = s2.disks[0].vdi;
+    Rekey(*src_, "VM", s2.ref, s2.other_config, XoSnapshotKeys(dt2, false, 0));
+    StringMap vdi_keys = XoSnapshotKeys(dt2, false, 0);
+    vdi_keys[K(keys::kContentKey)] = s2d.uuid;
+    Rekey(*src_, "VDI", s2d.ref, s2d.other_config, vdi_keys);
+    xapi::PipeResult p = xapi::PipeVdi(src_->conn(), s2d.ref, s1.disks[0].vdi.ref,
+                                       {{&dst_->conn(), x->live.disks[0].vdi.ref}});
+    ASSERT_OK(p.source);
+    ASSERT_OK(p.targets[0]);
+    EXPECT_LE(p.bytes, DeltaBound(1));
+    ASSERT_EQ(Sha(*dst_, x->live.disks[0].vdi.ref), Sha(*src_, s2d.ref));
+    StringMap live_vdi_keys = XoVmKeys(s2d.uuid, dt2, 1, dst_sr_);
+    live_vdi_keys[K(keys::kContentKey)] = s2d.uuid;
+    Rekey(*dst_, "VDI", x->live.disks[0].vdi.ref, x->live.disks[0].vdi.other_config, live_vdi_keys);
+    x->t2_uuid = XoFinishRun(x->live, s2.uuid, dt2, 1);
+    ASSERT_FALSE(x->t2_uuid.empty());
+    Rekey(*src_, "VM", s2.ref, s2.other_config, XoSnapshotKeys(dt2, true, 1));
+    vdi_keys = XoSnapshotKeys(dt2, true, 1);
+    vdi_keys[K(keys::kContentKey)] = s2d.uuid;
+    Rekey(*src_, "VDI", s2d.ref, s2d.other_config, vdi_keys);
+    DestroyWithDisks(*src_, Find(*src_, s1.uuid));
+    x->s2 = Find(*src_, s2.uuid);
+
+    // A user's clones: of the live VM (started by its owner) and of run 1's restore point.
+    ASSERT_OK_AND_ASSIGN(std::string clone_live,
+                         xapi::VmClone(dst_->conn(), x->live.ref, "my copy of the replica"));
+    ASSERT_OK(xapi::VmSetBlockedOperations(dst_->conn(), clone_live, {}));
+    ASSERT_OK_AND_ASSIGN(std::string t1_ref, xapi::GetByUuid(dst_->conn(), "VM", x->t1_uuid));
+    ASSERT_OK_AND_ASSIGN(std::string clone_t1,
+                         xapi::VmClone(dst_->conn(), t1_ref, "restored from run 1"));
+    x->users = {x->live.uuid};
+    for (const std::string& ref : {clone_live, clone_t1}) {
+      ASSERT_OK_AND_ASSIGN(auto r, xapi::GetRecord<xapi::VmRecord>(dst_->conn(), ref));
+      x->users.push_back(r.uuid);
+    }
+    x->live = Find(*dst_, x->live.uuid);
+
+    // The fixture is XO's layout by XO's own listing rule.
+    ASSERT_OK_AND_ASSIGN(XoPool pool, XoPool::Load(dst_->conn()));
+    ASSERT_EQ(XoListReplicas(pool, options_.schedule_id, dst_sr_, vm_.uuid),
+              (std::vector<std::string>{x->t1_uuid, x->t2_uuid}));
+    EXPECT_EQ(ConfigValue(x->live.other_config, keys::kSr), dst_sr_);
+    EXPECT_EQ(ConfigValue(x->live.other_config, keys::kJob), "");
+    EXPECT_EQ(x->live.blocked_operations.count("start"), 1u);
+  }
+
+  void ExpectUsersKept(const XoCurrentLayout& x, const std::string& live_sha) {
+    for (const std::string& uuid : x.users) EXPECT_TRUE(Exists(*dst_, uuid)) << uuid;
+    VmView live = Find(*dst_, x.live.uuid);
+    ASSERT_EQ(live.disks.size(), 1u) << "the live replica lost its disk";
+    EXPECT_EQ(Sha(*dst_, live.disks[0].vdi.ref), live_sha) << "xcr wrote onto XO's live VM";
+  }
+};
+
 // Xen Orchestra >= 6.3's layout on the target: xcr finds the base through XO's target snapshot,
 // sends a delta, and its retention counts XO's target snapshots as replicas, never deleting the
 // live VM or a user's clone.
-TEST_F(XoLayoutTest, XcrContinuesXoCurrentLayout) {
-  // --- XO's run 1: the data copied by a first run, the objects reshaped into XO's layout.
-  RunResult r1 = Run(One());
-  ASSERT_OK(r1.out.status) << r1.log;
-  VmView s1 = Find(*src_, r1.out.snapshot_uuid);
-  VmView live = Find(*dst_, r1.out.targets[0].replica_uuid);
-  ASSERT_EQ(live.disks.size(), 1u);
-  std::string dt1 = std::string(ConfigValue(s1.other_config, keys::kDatetime));
-  ASSERT_OK_AND_ASSIGN(int64_t t1, ParseBackupDatetime(dt1));
-  ASSERT_OK(xapi::VmSetNameLabel(src_->conn(), s1.ref, "[XO Backup nightly] " + vm_.name_label));
-  Rekey(*src_, "VM", s1.ref, s1.other_config, XoSnapshotKeys(dt1, true, 0));
-  // The live replica: renamed, stripped of every key but xo:backup:sr, start still blocked.
-  ASSERT_OK(xapi::VmSetNameLabel(dst_->conn(), live.ref, vm_.name_label));
-  StringMap live_keys = {{K(keys::kSr), dst_sr_}};
-  Rekey(*dst_, "VM", live.ref, live.other_config, live_keys);
-  ASSERT_OK_AND_ASSIGN(std::string t1_ref,
-                       xapi::VmSnapshot(dst_->conn(), live.ref, TargetSnapshotName(t1), {}));
-  Rekey(*dst_, "VM", t1_ref, {}, XoVmKeys(s1.uuid, dt1, 0, dst_sr_));
+TEST_F(XoCurrentLayoutTest, XcrContinuesXoCurrentLayout) {
+  XoCurrentLayout x;
+  ASSERT_NO_FATAL_FAILURE(Build(&x));
+  std::string live_sha = Sha(*dst_, x.live.disks[0].vdi.ref);
 
-  // --- XO's run 2: a source snapshot, its delta written in place onto the live replica's disk,
-  // then a target snapshot; the old source snapshot pruned (snapshotRetention 1).
-  ASSERT_OK(src_->Write(DiskRef("0"), 4 * kMiB, 4096, 0x71));
-  int64_t t2 = t1 + 3600;
-  std::string dt2 = FormatBackupDatetime(t2);
-  ASSERT_OK_AND_ASSIGN(std::string s2_ref,
-                       xapi::VmSnapshot(src_->conn(), vm_.ref, "[XO Backup nightly] x", {}));
-  ASSERT_OK_AND_ASSIGN(auto s2_rec, xapi::GetRecord<xapi::VmRecord>(src_->conn(), s2_ref));
-  VmView s2 = Find(*src_, s2_rec.uuid);
-  ASSERT_EQ(s2.disks.size(), 1u);
-  Rekey(*src_, "VM", s2.ref, s2.other_config, XoSnapshotKeys(dt2, false, 0));
-  StringMap s2_vdi_keys = XoSnapshotKeys(dt2, false, 0);
-  s2_vdi_keys[K(keys::kContentKey)] = s2.disks[0].vdi.uuid;
-  Rekey(*src_, "VDI", s2.disks[0].vdi.ref, s2.disks[0].vdi.other_config, s2_vdi_keys);
-  xapi::PipeResult p = xapi::PipeVdi(src_->conn(), s2.disks[0].vdi.ref, s1.disks[0].vdi.ref,
-                                     {{&dst_->conn(), live.disks[0].vdi.ref}});
-  ASSERT_OK(p.source);
-  ASSERT_OK(p.targets[0]);
-  EXPECT_LE(p.bytes, DeltaBound(1));
-  ASSERT_EQ(Sha(*dst_, live.disks[0].vdi.ref), Sha(*src_, s2.disks[0].vdi.ref));
-  StringMap live_vdi_keys = XoVmKeys(s2.disks[0].vdi.uuid, dt2, 1, dst_sr_);
-  live_vdi_keys[K(keys::kContentKey)] = s2.disks[0].vdi.uuid;
-  Rekey(*dst_, "VDI", live.disks[0].vdi.ref, live.disks[0].vdi.other_config, live_vdi_keys);
-  ASSERT_OK_AND_ASSIGN(std::string t2_ref,
-                       xapi::VmSnapshot(dst_->conn(), live.ref, TargetSnapshotName(t2), {}));
-  Rekey(*dst_, "VM", t2_ref, {}, XoVmKeys(s2.uuid, dt2, 1, dst_sr_));
-  StringMap exported = XoSnapshotKeys(dt2, true, 1);
-  Rekey(*src_, "VM", s2.ref, s2.other_config, exported);
-  exported[K(keys::kContentKey)] = s2.disks[0].vdi.uuid;
-  Rekey(*src_, "VDI", s2.disks[0].vdi.ref, s2.disks[0].vdi.other_config, exported);
-  DestroyWithDisks(*src_, Find(*src_, s1.uuid));
-
-  // A user's clones: of the live VM (started by its owner) and of run 1's restore point.
-  ASSERT_OK_AND_ASSIGN(std::string clone_live,
-                       xapi::VmClone(dst_->conn(), live.ref, "my copy of the replica"));
-  ASSERT_OK(xapi::VmSetBlockedOperations(dst_->conn(), clone_live, {}));
-  ASSERT_OK_AND_ASSIGN(std::string clone_t1,
-                       xapi::VmClone(dst_->conn(), t1_ref, "restored from run 1"));
-  std::vector<std::string> kept;
-  for (const std::string& ref : {live.ref, clone_live, clone_t1, t1_ref, t2_ref}) {
-    ASSERT_OK_AND_ASSIGN(auto r, xapi::GetRecord<xapi::VmRecord>(dst_->conn(), ref));
-    kept.push_back(r.uuid);
-  }
-  const std::string t1_uuid = kept[3], t2_uuid = kept[4];
-  kept.resize(3);  // live VM and the two clones: never deleted
-  std::string live_sha = Sha(*dst_, live.disks[0].vdi.ref);
-  ASSERT_OK_AND_ASSIGN(XoPool before, XoPool::Load(dst_->conn()));
-  EXPECT_EQ(XoListReplicas(before, options_.schedule_id, dst_sr_, vm_.uuid),
-            (std::vector<std::string>{t1_uuid, t2_uuid}))
-      << "the fixture is not XO's layout";
-
-  // --- xcr's run 3: a delta from XO's base, with copyRetention 2.
+  // xcr's run 3: a delta from XO's base, with copyRetention 2.
   options_.copy_retention = 2;
   ASSERT_OK(src_->Write(DiskRef("0"), 10 * kMiB, 4096, 0x72));
   RunResult r3 = Run(One());
   ExpectModes(r3, {{"0", "delta"}});
-  EXPECT_NE(r3.out.base_note.find(s2.uuid), std::string::npos) << r3.out.base_note;
+  EXPECT_NE(r3.out.base_note.find(x.s2.uuid), std::string::npos) << r3.out.base_note;
   EXPECT_LE(r3.disks["0"].bytes, DeltaBound(1));
   ExpectReplicasMatch(r3, {"0"});
   // XO's restore points are replicas to retention: the oldest (run 1) went, run 2's is kept.
-  EXPECT_FALSE(Exists(*dst_, t1_uuid));
-  EXPECT_TRUE(Exists(*dst_, t2_uuid));
-  for (const std::string& uuid : kept) EXPECT_TRUE(Exists(*dst_, uuid)) << uuid;
-  EXPECT_EQ(Sha(*dst_, live.disks[0].vdi.ref), live_sha) << "xcr wrote onto XO's live VM";
+  EXPECT_FALSE(Exists(*dst_, x.t1_uuid));
+  EXPECT_TRUE(Exists(*dst_, x.t2_uuid));
+  ExpectUsersKept(x, live_sha);
   ExpectNoOrphans(*dst_);
   ASSERT_OK_AND_ASSIGN(XoPool after3, XoPool::Load(dst_->conn()));
   EXPECT_EQ(XoListReplicas(after3, options_.schedule_id, dst_sr_, vm_.uuid),
-            (std::vector<std::string>{t2_uuid, r3.out.targets[0].replica_uuid}));
+            (std::vector<std::string>{x.t2_uuid, r3.out.targets[0].replica_uuid}));
 
-  // --- xcr's run 4: a delta from its own replica; XO's last restore point goes.
+  // xcr's run 4: a delta from its own replica; XO's last restore point goes.
   ASSERT_OK(src_->Write(DiskRef("0"), 14 * kMiB, 4096, 0x73));
   RunResult r4 = Run(One());
   ExpectModes(r4, {{"0", "delta"}});
   EXPECT_LE(r4.disks["0"].bytes, DeltaBound(1));
   ExpectReplicasMatch(r4, {"0"});
-  EXPECT_FALSE(Exists(*dst_, t2_uuid));
+  EXPECT_FALSE(Exists(*dst_, x.t2_uuid));
   EXPECT_TRUE(Exists(*dst_, r3.out.targets[0].replica_uuid));
-  for (const std::string& uuid : kept) EXPECT_TRUE(Exists(*dst_, uuid)) << uuid;
+  ExpectUsersKept(x, live_sha);
+  ExpectNoOrphans(*dst_);
+}
+
+// XO's live replica caught with its keys — an update XO did not finish (placeholder datetime)
+// or a target snapshot whose key reset did not happen — is listed by XO's rule, but XO never
+// deletes a live VM that has snapshots; neither does xcr, even with copyRetention 1.
+TEST_F(XoCurrentLayoutTest, LiveReplicaCaughtWithItsKeysIsNeverDeleted) {
+  XoCurrentLayout x;
+  ASSERT_NO_FATAL_FAILURE(Build(&x));
+  std::string live_sha = Sha(*dst_, x.live.disks[0].vdi.ref);
+  options_.copy_retention = 1;
+
+  // An interrupted XO update: the live VM carries the run's keys with the placeholder datetime.
+  StringMap oc = x.live.other_config;
+  for (const auto& [k, v] :
+       XoVmKeys(x.s2.uuid, std::string(keys::kDatetimePlaceholder), 2, dst_sr_)) {
+    oc[k] = v;
+  }
+  ASSERT_OK(xapi::SetOtherConfig(dst_->conn(), "VM", x.live.ref, oc));
+  ASSERT_OK(src_->Write(DiskRef("0"), 10 * kMiB, 4096, 0x74));
+  RunResult r3 = Run(One());
+  ExpectModes(r3, {{"0", "delta"}});
+  ExpectReplicasMatch(r3, {"0"});
+  ExpectUsersKept(x, live_sha);
+  EXPECT_FALSE(Exists(*dst_, x.t1_uuid));
+  EXPECT_FALSE(Exists(*dst_, x.t2_uuid));
+  ExpectNoOrphans(*dst_);
+
+  // The key reset missed after a complete XO run: real datetime, older than xcr's replica.
+  oc[K(keys::kDatetime)] = std::string(ConfigValue(x.s2.other_config, keys::kDatetime));
+  ASSERT_OK(xapi::SetOtherConfig(dst_->conn(), "VM", x.live.ref, oc));
+  // Give the live VM a restore point again (XO's snapshots were pruned above).
+  ASSERT_OK_AND_ASSIGN(std::string snap,
+                       xapi::VmSnapshot(dst_->conn(), x.live.ref, "restore point", {}));
+  ASSERT_OK(src_->Write(DiskRef("0"), 12 * kMiB, 4096, 0x75));
+  RunResult r4 = Run(One());
+  ExpectModes(r4, {{"0", "delta"}});
+  ExpectReplicasMatch(r4, {"0"});
+  ExpectUsersKept(x, live_sha);
+  EXPECT_FALSE(Exists(*dst_, r3.out.targets[0].replica_uuid));
   ExpectNoOrphans(*dst_);
 }
 
