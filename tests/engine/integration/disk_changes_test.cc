@@ -122,6 +122,41 @@ TEST_F(DiskChangesTest, NoBackupDiskIsLeftOutAndUserdevicesKept) {
   for (const VdiView& v : cat.vdis) EXPECT_NE(v.snapshot_of, scratch) << v.uuid;
 }
 
+// A disk replaced by another at the same userdevice goes full; a disk moved to another
+// userdevice stays a delta (disks are matched by snapshot lineage, not by position).
+TEST_F(DiskChangesTest, ReplacedDiskGoesFullMovedDiskStaysDelta) {
+  AddSecondDisk();
+  RunResult r1 = Run(Both());
+  ExpectReplicasMatch(r1, {"0", "1"});
+
+  ASSERT_OK_AND_ASSIGN(auto rec, xapi::GetRecord<xapi::VmRecord>(src_->conn(), vm_.ref));
+  std::string old1 = DiskRef("1");
+  for (const std::string& vbd : rec.VBDs) {
+    ASSERT_OK_AND_ASSIGN(auto b, xapi::GetRecord<xapi::VbdRecord>(src_->conn(), vbd));
+    if (b.VDI == old1) {
+      ASSERT_OK(xapi::VbdDestroy(src_->conn(), vbd));
+    }
+  }
+  // The old disk 1 comes back as disk 3; a new disk takes userdevice 1.
+  xapi::VbdSpec moved;
+  moved.VM = vm_.ref;
+  moved.VDI = old1;
+  moved.userdevice = "3";
+  ASSERT_OK(xapi::VbdCreate(src_->conn(), moved).status());
+  ASSERT_OK_AND_ASSIGN(std::string fresh, AddDisk(*src_, vm_.ref, 8 * kMiB, "1", "new data"));
+  ASSERT_OK(src_->Write(fresh, 2 * kMiB, 2 * kMiB, 0x71));
+  ASSERT_OK(src_->Write(old1, 6 * kMiB, 4096, 0x72));
+  RunResult r2 = Run(Both());
+  ExpectModes(r2, {{"0", "delta"}, {"1", "full"}, {"3", "delta"}});
+  EXPECT_LE(r2.disks["3"].bytes, DeltaBound(1));
+  EXPECT_GE(r2.disks["1"].bytes, 2 * kMiB);
+  ExpectReplicasMatch(r2, {"0", "1", "3"});
+
+  RunResult r3 = Run(Both());
+  ExpectModes(r3, {{"0", "delta"}, {"1", "delta"}, {"3", "delta"}});
+  ExpectReplicasMatch(r3, {"0", "1", "3"});
+}
+
 // Xen Orchestra's rule: when a target lacks the base of a disk, that disk goes full to every
 // target; the other disks stay deltas, and each disk is exported once (XO #6582 wrote deltas
 // twice with two SRs).
