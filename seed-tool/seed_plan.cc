@@ -5,6 +5,7 @@
 
 #include "engine/backup_datetime.h"
 #include "engine/other_config_keys.h"
+#include "engine/replica_metadata.h"
 
 namespace xcr::seed {
 namespace {
@@ -113,7 +114,8 @@ Status CheckSource(const SeedObjects& o, const SeedRequest& req) {
                   "', start blocked): seed from a snapshot of the original VM");
   }
   if (s.disks.empty()) {
-    return Refuse("source snapshot " + Named(s) + " has no disks: nothing to seed");
+    return Refuse("source snapshot " + Named(s) +
+                  " has no disks to replicate (none, or only \"[NOBAK]\" ones): nothing to seed");
   }
   XCR_RETURN_IF_ERROR(CheckJobKeys(s.other_config, req, "source snapshot " + Named(s)));
   std::string_view vm_key = ConfigValue(s.other_config, keys::kVm);
@@ -285,10 +287,16 @@ std::string SeedDatetime(const VmView& snapshot) {
   return engine::FormatBackupDatetime(snapshot.snapshot_time);
 }
 
-Result<std::vector<Change>> PlanSeed(const SeedObjects& o, const SeedRequest& req) {
+Result<std::vector<Change>> PlanSeed(const SeedObjects& objects, const SeedRequest& req) {
   if (req.job_id.empty() || req.schedule_id.empty()) {
     return Status::InvalidArgument("a seed needs a job id and a schedule id");
   }
+  // "[NOBAK]" disks are never replicated: the target need not have them.
+  SeedObjects o = objects;
+  std::vector<DiskView>& sd = o.snapshot.disks;
+  sd.erase(std::remove_if(sd.begin(), sd.end(),
+                          [](const DiskView& d) { return engine::IsNoBackupDisk(d.vdi); }),
+           sd.end());
   XCR_RETURN_IF_ERROR(CheckSource(o, req));
   XCR_RETURN_IF_ERROR(CheckTarget(o, req));
   XCR_RETURN_IF_ERROR(CheckDisks(o));

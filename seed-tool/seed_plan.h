@@ -16,6 +16,7 @@
 //                 xo:backup:{job,schedule,vm,datetime,sr}
 //
 // where datetime is S's snapshot_time as "YYYYMMDDTHH:MM:SSZ" and sr is the SR of T's disks.
+// S's disks named "[NOBAK]" are left out (replication never copies them): T needs no copy.
 // Only fields whose value differs are changes, so a second identical seed plans nothing.
 // Thread-safety: pure functions.
 #ifndef XCR_SEED_TOOL_SEED_PLAN_H_

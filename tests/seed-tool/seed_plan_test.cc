@@ -328,6 +328,18 @@ TEST(SeedPlanRefusalTest, TargetDisksOnSeveralSrs) {
       f, {"several SRs", "disk 0 (VDI tvdi-0) on SR dst-sr", "disk 1 (VDI tvdi-1) on SR sr-b"});
 }
 
+TEST(SeedPlanTest, NoBackupDisksAreLeftOut) {
+  Fixture f;
+  f.o.snapshot.disks[1].vdi.name_label = "scratch [NOBAK]";
+  ExpectRefused(f, {"disk count differs", "1 disk(s) (userdevice 0)", "has 2 (userdevice 0, 1)"});
+  f.o.target.disks.pop_back();
+  ASSERT_OK_AND_ASSIGN(std::vector<Change> changes, PlanSeed(f.o, f.req));
+  for (const Change& c : changes) EXPECT_NE(c.uuid, "svdi-1") << DescribeChange(c);
+  EXPECT_EQ(changes.size(), 7u + 10 + 6 + 5);
+  f.o.snapshot.disks[0].vdi.name_label = "[NOBAK] tmp";
+  ExpectRefused(f, {"no disks to replicate"});
+}
+
 TEST(SeedPlanRefusalTest, EmptyIdsAreInvalid) {
   Fixture f;
   f.req.job_id.clear();

@@ -65,6 +65,12 @@ printf '%s root xapi-sim\n%s root xapi-sim\n' "$SRC" "$DST" >"$creds"
 chmod 600 "$creds"
 x() { "$XAPI" --credentials "$creds" "$@"; }
 
+# A group-readable credentials file is refused, as in every xcr tool.
+chmod 640 "$creds"
+expect_rc 1 "$SEED" --credentials "$creds" "$SRC" snap "$DST" vm job sched
+grep -q "600" "$work/o" || fail "no clear message for the file mode: $(cat "$work/o")"
+chmod 600 "$creds"
+
 # Field of the only non-snapshot, non-template, non-dom0 VM (and its first disk) in a pool.
 vm_info() {  # url -> "vm_ref vm_uuid vdi_ref vdi_uuid sr_uuid"
   x records "$1" VM >"$work/vms.json"
@@ -103,9 +109,12 @@ dump() { for u in "$SRC" "$DST"; do x records "$u" VM; x records "$u" VDI; done;
 s() { "$SEED" --credentials "$creds" "$@"; }
 ARGS=("$SRC" "$SNAP_UUID" "$DST" "$T_UUID" cli-job cli-sched)
 
-# Dry run: every change printed, nothing written.
+# Dry run (password from XCR_PASSWORD; a wrong one refused): every change printed, nothing
+# written.
 dump >"$work/before.json"
-expect_rc 0 s --dry-run "${ARGS[@]}"
+XCR_PASSWORD=wrong expect_rc 1 "$SEED" --dry-run "${ARGS[@]}"
+grep -q "wrong" "$work/o" && fail "the password was echoed"
+XCR_PASSWORD=xapi-sim expect_rc 0 "$SEED" --dry-run "${ARGS[@]}"
 grep -q "would make 28 change(s)" "$work/o" || fail "dry run: $(cat "$work/o")"
 grep -q "xo:backup:contentKey" "$work/o" || fail "dry run does not list the disk keys"
 dump >"$work/after.json"
