@@ -40,7 +40,12 @@ int UsageError(const std::string& msg) {
 }
 
 int Fail(const Status& s) {
-  std::cerr << "cr-seed: " << s.ToString() << "\n";
+  if (s.code() == StatusCode::kFailedPrecondition) {
+    // Every refusal happens before the first write.
+    std::cerr << "cr-seed: refused, nothing was changed: " << s.message() << "\n";
+  } else {
+    std::cerr << "cr-seed: " << s.ToString() << "\n";
+  }
   return 1;
 }
 

@@ -266,8 +266,14 @@ TEST_F(SeedRunTest, UndoRestoresEveryRecordExactly) {
     ASSERT_OK_AND_ASSIGN(UndoRecord rec, DecodeUndoRecord(t.other_config.at("xcr:seed:undo")));
     EXPECT_EQ(rec.changes.size(), 28u);
   }
-  // A second seed must not replace the record with post-seed values.
-  ASSERT_OK(RunSeed(pools_, args_, out).status());
+  // Someone changes a seeded field; seeding again repairs it but must keep the record's value
+  // from before the first seed ("maintenance"), not the one it repairs ("oops").
+  ASSERT_OK(xapi::VmAddToBlockedOperations(dst_->conn(), target_.ref, "start", "oops"));
+  ASSERT_OK_AND_ASSIGN(SeedOutcome repaired, RunSeed(pools_, args_, out));
+  ASSERT_EQ(repaired.changes.size(), 1u);
+  EXPECT_EQ(repaired.changes[0].before, std::optional<std::string>("oops"));
+  ASSERT_OK_AND_ASSIGN(SeedOutcome noop, RunSeed(pools_, args_, out));
+  EXPECT_TRUE(noop.changes.empty());
 
   std::ostringstream undo_out;
   ASSERT_OK_AND_ASSIGN(SeedOutcome undone, RunUndo(pools_, args_, undo_out));

@@ -137,7 +137,8 @@ dump >"$work/seeded.json"
 expect_rc 0 s "${ARGS[@]}"
 grep -q "nothing to change" "$work/o" || fail "second seed: $(cat "$work/o")"
 expect_rc 1 s "$SRC" "$SNAP_UUID" "$DST" "$T_UUID" other-job cli-sched
-grep -q "already belongs to job 'cli-job'" "$work/o" || fail "other job: $(cat "$work/o")"
+grep -q "refused, nothing was changed: .*already belongs to job 'cli-job'" "$work/o" ||
+  fail "other job: $(cat "$work/o")"
 dump >"$work/after.json"
 cmp -s "$work/seeded.json" "$work/after.json" || fail "a second seed or a refusal wrote"
 
