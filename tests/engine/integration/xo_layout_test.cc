@@ -345,6 +345,18 @@ TEST_F(XoCurrentLayoutTest, XcrContinuesXoCurrentLayout) {
   EXPECT_TRUE(Exists(*dst_, r3.out.targets[0].replica_uuid));
   ExpectUsersKept(x, live_sha);
   ExpectNoOrphans(*dst_);
+
+  // And XO, coming back, finds xcr's base and its replica disk (not its own stale live disk).
+  ASSERT_OK_AND_ASSIGN(XoPool src, XoPool::Load(src_->conn()));
+  ASSERT_OK_AND_ASSIGN(XoPool dst, XoPool::Load(dst_->conn()));
+  VmView s4 = Find(*src_, r4.out.snapshot_uuid);
+  XoSourceBase base = XoFindSourceBase(src, vm_.uuid, options_.job_id);
+  EXPECT_EQ(base.datetime, ConfigValue(s4.other_config, keys::kDatetime));
+  ASSERT_EQ(base.base_by_disk.size(), 1u);
+  EXPECT_EQ(base.base_by_disk.begin()->second, s4.disks[0].vdi.uuid);
+  VmView rep4 = Find(*dst_, r4.out.targets[0].replica_uuid);
+  EXPECT_EQ(XoFindTargetVdi(dst, dst_sr_, options_.job_id, vm_.uuid, s4.disks[0].vdi.uuid),
+            rep4.disks[0].vdi.uuid);
 }
 
 // XO's live replica caught with its keys — an update XO did not finish (placeholder datetime)
