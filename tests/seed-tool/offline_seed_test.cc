@@ -3,6 +3,7 @@
 // sends only a delta. Damaged seeds (a flipped byte, a truncated or missing file, a garbled
 // manifest) are refused before anything is created on the target; a full folder disk leaves
 // nothing behind.
+#include <atomic>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -305,6 +306,38 @@ TEST_F(OfflineSeedTest, FullFolderDiskLeavesNothingBehind) {
   EXPECT_NE(r.status().message().find("disk is full"), std::string::npos) << r.status().message();
   EXPECT_TRUE(Files().empty()) << Files().size();
   EXPECT_EQ(Counts(*src_), src_before);  // the snapshot was deleted again
+}
+
+TEST_F(OfflineSeedTest, InterruptedImportLeavesNothingAndCanBeRetried) {
+  ASSERT_OK(ExportSeed(src_->conn(), Options()).status());
+  PoolCounts before = Counts(*dst_);
+  ASSERT_OK(dst_->Fault("sim.fault_cut_transfer",
+                        {xapi::Value("import"), xapi::Value(int64_t{1} << 20)}));
+  auto cut = ImportSeed(dst_->conn(), ImportOpts());
+  EXPECT_FALSE(cut.ok());
+  EXPECT_EQ(Counts(*dst_), before);  // the importing replica and its disk were destroyed
+  ASSERT_OK(dst_->Fault("sim.fault_clear", {}));
+  ASSERT_OK_AND_ASSIGN(ImportResult r, ImportSeed(dst_->conn(), ImportOpts()));
+  EXPECT_FALSE(r.replica_uuid.empty());
+}
+
+TEST_F(OfflineSeedTest, CancelledOrCutExportLeavesNothing) {
+  PoolCounts src_before = Counts(*src_);
+  std::atomic<bool> cancel{true};
+  ExportOptions o = Options();
+  o.cancel = &cancel;
+  EXPECT_STATUS(ExportSeed(src_->conn(), o).status(), StatusCode::kCancelled);
+  EXPECT_TRUE(Files().empty());
+  EXPECT_EQ(Counts(*src_), src_before);
+
+  ASSERT_OK(src_->Fault("sim.fault_cut_transfer",
+                        {xapi::Value("export"), xapi::Value(int64_t{3} << 20)}));
+  EXPECT_FALSE(ExportSeed(src_->conn(), Options()).ok());
+  EXPECT_TRUE(Files().empty());
+  EXPECT_EQ(Counts(*src_), src_before);
+  // Nothing marked exported was left for the engine to take as a base.
+  ASSERT_OK(src_->Fault("sim.fault_clear", {}));
+  ASSERT_OK(ExportSeed(src_->conn(), Options()).status());
 }
 
 TEST_F(OfflineSeedTest, CheckedFolderWithOtherFilesIsUsable) {
