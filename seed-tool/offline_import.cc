@@ -139,6 +139,14 @@ Result<ImportResult> ImportSeed(xapi::Connection& target, const ImportOptions& o
   };
   Status prepared = writer.Prepare(m.snapshot_record.structure(), m.snapshot_uuid, disks, vifs, 0);
   if (!prepared.ok()) return abort(prepared);
+  for (size_t i = 0; i < m.disks.size(); ++i) {
+    if (m.disks[i].name_description.empty()) continue;
+    Status s = target
+                   .Call("VDI.set_name_description", {xapi::Value(writer.disk_vdi(i)),
+                                                      xapi::Value(m.disks[i].name_description)})
+                   .status();
+    if (!s.ok()) return abort(s.WithContext("describe disk " + m.disks[i].userdevice));
+  }
 
   for (size_t i = 0; i < m.disks.size(); ++i) {
     const SeedDisk& d = m.disks[i];

@@ -47,6 +47,10 @@ class OfflineSeedTest : public ::testing::Test {
     }
     ASSERT_EQ(vm_.disks.size(), 1u);
     ASSERT_OK_AND_ASSIGN(dst_sr_, dst_->SrUuid());
+    ASSERT_OK(src_->conn()
+                  .Call("VDI.set_name_description",
+                        {xapi::Value(vm_.disks[0].vdi.ref), xapi::Value("system disk")})
+                  .status());
     // Guest data: random bytes in three places.
     for (uint64_t off : {uint64_t{0}, 17 * kMiB, 50 * kMiB}) {
       ASSERT_OK(
@@ -163,6 +167,11 @@ TEST_F(OfflineSeedTest, RoundTripThenTheNextRunIsADelta) {
   EXPECT_EQ(ConfigValue(doc, keys::kCopyOf), m.disks[0].vdi_uuid);
   EXPECT_EQ(ConfigValue(doc, keys::kContentKey), m.disks[0].vdi_uuid);
   EXPECT_EQ(ConfigValue(doc, keys::kDatetime), m.datetime);
+  EXPECT_EQ(m.disks[0].name_description, "system disk");
+  ASSERT_OK_AND_ASSIGN(auto vdi_rec,
+                       xapi::GetRecord<xapi::VdiRecord>(dst_->conn(), rep.disks[0].vdi.ref));
+  EXPECT_EQ(vdi_rec.name_description, "system disk");
+  EXPECT_EQ(vdi_rec.name_label, m.disks[0].name_label);
   ASSERT_OK_AND_ASSIGN(std::string want, src_->Sha256(snap.disks[0].vdi.ref));
   ASSERT_OK_AND_ASSIGN(std::string got, dst_->Sha256(rep.disks[0].vdi.ref));
   EXPECT_EQ(want, got);
