@@ -222,6 +222,18 @@ TEST_F(SeedRunTest, ManualCopyThenSeedThenReplicationSendsOnlyTheChangedBlocks) 
   EXPECT_EQ(a, b);
   ASSERT_OK_AND_ASSIGN(std::string now, src_->Sha256(vm_.disks[0].vdi.ref));
   EXPECT_EQ(a, now);
+
+  // Retention listed the seeded VM as the job's older replica (copy retention 1) and pruned it.
+  ASSERT_OK_AND_ASSIGN(auto cat, dst_->Catalog());
+  for (const VmView& v : cat.vms) EXPECT_NE(v.uuid, target_.uuid) << "seeded VM not pruned";
+  // The chain goes on: the next run is a delta from the run's snapshot.
+  ASSERT_OK(src_->Write(vm_.disks[0].vdi.ref, 40 * kMiB, 4096, 0x44));
+  engine::VmReplicator next(&src_->conn(), {{&dst_->conn(), dst_sr_, "dr"}}, options, &log);
+  engine::VmOutcome run2 = next.Run(vm_.uuid, engine::kNoParent);
+  ASSERT_OK(run2.status) << log.ToText();
+  EXPECT_TRUE(run2.delta) << run2.base_note;
+  EXPECT_NE(run2.base_note.find(run.snapshot_uuid), std::string::npos) << run2.base_note;
+  EXPECT_LE(run2.bytes, 2 * kMiB + 64 * 1024);
 }
 
 TEST_F(SeedRunTest, DryRunChangesNothing) {
