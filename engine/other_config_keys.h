@@ -41,6 +41,20 @@ inline constexpr std::string_view kImportLength = "xo:import:length";
 // xcr's own keys are namespaced "xcr:" (Xen Orchestra ignores them).
 // On a VM seeded by cr-seed: JSON undo record of every field the seed changed (seed_undo.h).
 inline constexpr std::string_view kSeedUndo = "xcr:seed:undo";
+// On a replica VDI: the content digest of the stream its run imported, computed as it streamed
+// (engine/content_digest.h), "xcr-content-v2:<64 hex>". What it covers is kContentDigestScope.
+inline constexpr std::string_view kContentDigest = "xcr:content_digest";
+// On a replica VDI, with kContentDigest: kDigestScopeFull when the run sent the whole disk (the
+// digest then equals a full re-export of this VDI, so `xcr verify` can check the replica without
+// the source), kDigestScopeDelta when it sent a delta (the digest covers only the blocks that
+// delta carried and says nothing about the rest of the disk).
+inline constexpr std::string_view kContentDigestScope = "xcr:content_digest_scope";
+// On a replica VDI, with kContentDigest: the UUID of the source snapshot VDI whose stream the
+// digest is of (kContentKey as it was written). A digest is used only while this still equals
+// kContentKey: a tool that wrote the disk later but kept xcr's keys leaves it stale.
+inline constexpr std::string_view kContentDigestOf = "xcr:content_digest_of";
+inline constexpr std::string_view kDigestScopeFull = "full";
+inline constexpr std::string_view kDigestScopeDelta = "delta";
 
 // blocked_operations value on replicas (Xen Orchestra's exact message) and during import.
 inline constexpr std::string_view kBlockedStartMessage =

@@ -169,6 +169,7 @@ Status ReplicaWriter::CreateDisk(const SourceDisk& d) {
   if (!vbd_ref.ok()) return vbd_ref.status().WithContext("attach disk " + d.userdevice);
   disk_vdis_.push_back(vdi);
   source_vdi_uuids_.push_back(d.snapshot_vdi.uuid);
+  digests_.emplace_back();
   return Status::OK();
 }
 
@@ -215,12 +216,21 @@ Status ReplicaWriter::Prepare(
   return CreateVifs(source_vifs);
 }
 
+void ReplicaWriter::SetDiskDigest(size_t i, std::string digest, std::string_view scope) {
+  digests_.at(i) = {std::move(digest), std::string(scope)};
+}
+
 Result<std::string> ReplicaWriter::Finish() {
   xapi::Connection& conn = *target_.conn;
   std::string datetime = FormatBackupDatetime(id_.run_unix_seconds);
   for (size_t i = 0; i < disk_vdis_.size(); ++i) {
     StringMap k = ReplicaVdiKeys(id_, sr_uuid_, source_vdi_uuids_[i], delta_chain_length_);
     k[std::string(keys::kDatetime)] = datetime;
+    if (!digests_[i].first.empty()) {
+      k[std::string(keys::kContentDigest)] = digests_[i].first;
+      k[std::string(keys::kContentDigestScope)] = digests_[i].second;
+      k[std::string(keys::kContentDigestOf)] = source_vdi_uuids_[i];
+    }
     XCR_RETURN_IF_ERROR(xapi::SetOtherConfig(conn, "VDI", disk_vdis_[i], k));
   }
   XCR_RETURN_IF_ERROR(

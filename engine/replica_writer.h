@@ -9,7 +9,8 @@
 // Prepare creates a protected VM named "[Importing…] ..." whose other_config and disks carry the
 // placeholder datetime 19700101T000000Z, then one disk per source disk: for a delta, a clone of
 // the base replica's disk (never a blank disk); for a full, a new disk of the source's size.
-// Finish writes the final keys on every disk, blocks start/start_on with XO's message, tags and
+// Finish writes the final keys on every disk (with the content digest of what was imported, when
+// the replicator recorded one), blocks start/start_on with XO's message, tags and
 // renames the VM, and writes the VM's datetime LAST, in one set_other_config: until then the
 // replica never looks complete, and retention deletes it on a later run.
 //
@@ -18,6 +19,8 @@
 #define XCR_ENGINE_REPLICA_WRITER_H_
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -67,6 +70,9 @@ class ReplicaWriter {
                  int delta_chain_length);
   // The VDI ref on this target into which disk i is to be imported (after Prepare).
   const std::string& disk_vdi(size_t i) const { return disk_vdis_[i]; }
+  // Records the content digest of the stream imported into disk i and its scope
+  // (keys::kDigestScopeFull / kDigestScopeDelta); Finish() writes them on the disk.
+  void SetDiskDigest(size_t i, std::string digest, std::string_view scope);
 
   // Marks the replica complete (see the header comment). Returns its uuid.
   Result<std::string> Finish();
@@ -92,8 +98,9 @@ class ReplicaWriter {
   std::string vm_ref_;
   std::string finished_vm_ref_;         // the replica this run completed: never pruned by this run
   std::vector<std::string> disk_vdis_;  // per source disk, in order
-  std::vector<std::string> source_vdi_uuids_;  // per source disk
-  std::vector<std::string> created_vdis_;      // to destroy on Abort
+  std::vector<std::string> source_vdi_uuids_;                 // per source disk
+  std::vector<std::pair<std::string, std::string>> digests_;  // per source disk: digest, scope
+  std::vector<std::string> created_vdis_;                     // to destroy on Abort
 };
 
 }  // namespace xcr::engine

@@ -6,6 +6,7 @@
 #include "base/logging.h"
 #include "engine/backup_datetime.h"
 #include "engine/base_selection.h"
+#include "engine/content_digest.h"
 #include "engine/error_advice.h"
 #include "engine/other_config_keys.h"
 #include "engine/pool_catalog.h"
@@ -272,7 +273,10 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
                                         " export of disk " + disks[i].userdevice);
     log_->SetData(t, "mode", db.is_delta() ? "delta" : "full");
     if (!db.is_delta()) log_->SetData(t, "reason", db.full_reason);
+    // The digest of what streams, computed on the pipe's observer thread as it passes.
+    ContentDigestSink digest;
     xapi::TransferOptions topt;
+    topt.observer = &digest;
     topt.cancel = &cancel;
     topt.max_bytes_per_sec = options_.max_bytes_per_sec;
     if (options_.on_progress) {
@@ -291,8 +295,14 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
                           ? Status::Timeout("the VM did not finish within its timeout")
                           : Status::Cancelled("cancelled");
     }
+    std::string_view scope = db.is_delta() ? keys::kDigestScopeDelta : keys::kDigestScopeFull;
+    if (source_status.ok()) {
+      log_->SetData(t, "digest", digest.Tagged());
+      log_->SetData(t, "digest_scope", std::string(scope));
+    }
     for (size_t k = 0; k < pipe.size(); ++k) {
       Status s = source_status.ok() ? r.targets[k] : source_status;
+      if (s.ok()) writers[pipe_writer[k]]->SetDiskDigest(i, digest.Tagged(), scope);
       TaskId tt = log_->Begin(t, "transfer to SR '" + writers[pipe_writer[k]]->sr_name() + "'");
       log_->AddBytes(tt, s.ok() ? r.bytes : 0);
       log_->Fail(tt, s);

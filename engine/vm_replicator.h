@@ -12,6 +12,9 @@
 //                                                                   ▼
 //                                    Finish writers ──> Mark snapshot exported ──> Retention
 //
+// Each disk's content digest (content_digest.h) is computed as it streams and recorded on the
+// export step of the log ("digest", "digest_scope": full or delta) and on every replica disk it
+// reached (keys::kContentDigest, kContentDigestScope).
 // The VM fails only when every target failed; otherwise the result lists each target's outcome.
 // Cancellation (options.cancel) and the per-VM timeout stop transfers; what was prepared is
 // aborted, so nothing that looks complete is left behind.

@@ -351,11 +351,17 @@ Status StreamImport(Connection& conn, const std::string& vdi, const std::string&
 // ---- pipe ----
 
 // A bounded byte ring with one producer and N consumers, each reading every byte. The producer
-// blocks while the slowest live consumer is a full ring behind.
+// blocks while the slowest live consumer is a full ring behind. Consumers 0..targets-1 are the
+// imports; the ones after are observers, which read in place (Peek/Consume) and do not count
+// when deciding that every target failed.
 class FanoutRing {
  public:
-  FanoutRing(size_t capacity, size_t consumers, const std::atomic<bool>* cancel)
-      : buf_(capacity), read_(consumers, 0), live_(consumers, true), cancel_(cancel) {}
+  FanoutRing(size_t capacity, size_t targets, size_t observers, const std::atomic<bool>* cancel)
+      : buf_(capacity),
+        read_(targets + observers, 0),
+        live_(targets + observers, true),
+        targets_(targets),
+        cancel_(cancel) {}
 
   // Before Start(), a full ring is an error (the consumers cannot start yet).
   void Start() {
@@ -371,6 +377,7 @@ class FanoutRing {
         std::unique_lock<std::mutex> lock(mu_);
         for (;;) {
           if (cancel_ != nullptr && cancel_->load()) return Status::Cancelled("cancelled");
+          if (!abort_.ok()) return abort_;
           if (started_ && NoneLive()) return Status::Unavailable("every target failed");
           space = buf_.size() - (write_ - MinRead());
           if (space > 0) break;
@@ -421,15 +428,50 @@ class FanoutRing {
     return n;
   }
 
+  // The next contiguous bytes for consumer `id`, at most `max`, in place: valid until
+  // Consume(id, ...). Empty at the end of a complete stream; the export's error otherwise.
+  Result<std::span<const uint8_t>> Peek(size_t id, size_t max) {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      uint64_t pos = read_[id];
+      uint64_t avail = write_ - pos;
+      if (avail > 0) {
+        size_t off = static_cast<size_t>(pos % buf_.size());
+        size_t n = static_cast<size_t>(std::min<uint64_t>({avail, buf_.size() - off, max}));
+        return std::span<const uint8_t>(buf_.data() + off, n);
+      }
+      if (closed_) {
+        if (final_.ok()) return std::span<const uint8_t>();
+        return final_.WithContext("source export failed");
+      }
+      cv_.wait_for(lock, std::chrono::milliseconds(200));
+    }
+  }
+  void Consume(size_t id, size_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    read_[id] += n;
+    cv_.notify_all();
+  }
+
   void Drop(size_t id) {
     std::lock_guard<std::mutex> lock(mu_);
     live_[id] = false;
     cv_.notify_all();
   }
 
+  // Consumer `id` failed in a way that must stop the export: the producer's next Write returns
+  // `status`. The consumer is dropped.
+  void Abort(size_t id, Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    live_[id] = false;
+    if (abort_.ok()) abort_ = std::move(status);
+    cv_.notify_all();
+  }
+
  private:
   bool NoneLive() const {
-    return std::none_of(live_.begin(), live_.end(), [](bool b) { return b; });
+    return std::none_of(live_.begin(), live_.begin() + static_cast<ptrdiff_t>(targets_),
+                        [](bool b) { return b; });
   }
   uint64_t MinRead() const {
     uint64_t m = write_;
@@ -457,9 +499,11 @@ class FanoutRing {
   uint64_t write_ = 0;          // guarded by mu_
   std::vector<uint64_t> read_;  // guarded by mu_
   std::vector<bool> live_;      // guarded by mu_
-  bool started_ = false;        // guarded by mu_
-  bool closed_ = false;         // guarded by mu_
-  Status final_;                // guarded by mu_
+  size_t targets_;
+  Status abort_;          // guarded by mu_
+  bool started_ = false;  // guarded by mu_
+  bool closed_ = false;   // guarded by mu_
+  Status final_;          // guarded by mu_
   const std::atomic<bool>* cancel_;
 };
 
@@ -483,11 +527,17 @@ Result<uint64_t> ExportVdi(Connection& conn, const std::string& vdi, const std::
   DataFn on_data = [&](std::span<const uint8_t> data) -> Status {
     XCR_RETURN_IF_ERROR(parser.Feed(data));
     if (parser.metadata_ready()) meter.total = parser.total_length();
+    if (options.observer) {
+      XCR_RETURN_IF_ERROR(options.observer->Write(data).WithContext("export observer"));
+    }
     return sink.Write(data);
   };
   Status s = WithTask(conn, "xcr export " + vdi, options, [&](const std::string& task) {
     XCR_RETURN_IF_ERROR(StreamExport(conn, vdi, base, task, on_data, options, &meter));
-    return parser.Finish().WithContext("export of VDI " + vdi + " ended early or is malformed");
+    XCR_RETURN_IF_ERROR(
+        parser.Finish().WithContext("export of VDI " + vdi + " ended early or is malformed"));
+    return options.observer ? options.observer->Finish().WithContext("export observer")
+                            : Status::OK();
   });
   meter.Final();
   XCR_RETURN_IF_ERROR(s);
@@ -520,10 +570,14 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
     return result;
   }
   size_t chunk = std::max<size_t>(options.chunk_size, 256 << 10);
-  FanoutRing ring(chunk * std::max<size_t>(options.ring_chunks, 2), targets.size(), options.cancel);
+  Sink* observer = options.observer;
+  FanoutRing ring(chunk * std::max<size_t>(options.ring_chunks, 2), targets.size(),
+                  observer ? 1 : 0, options.cancel);
   TransferOptions target_options = options;
   target_options.progress = nullptr;  // progress is reported for the export
+  target_options.observer = nullptr;
   std::vector<std::thread> threads;
+  Status observed;  // the observer's outcome, set by its thread
   Meter meter(options);
   NullVisitor visitor;
   vhd::StreamParser parser(&visitor);
@@ -538,6 +592,26 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
         if (!result.targets[i].ok()) {
           XCR_LOG(WARN) << "pipe target " << i << " (VDI " << targets[i].vdi
                         << ") failed and is dropped: " << result.targets[i].ToString();
+        }
+      });
+    }
+    if (observer) {
+      threads.emplace_back([&, id = targets.size()] {
+        for (;;) {
+          Result<std::span<const uint8_t>> got = ring.Peek(id, chunk);
+          if (!got.ok()) return;  // the export failed and reports why
+          if (got->empty()) {
+            observed = observer->Finish();
+          } else {
+            observed = observer->Write(*got);
+            ring.Consume(id, got->size());
+          }
+          if (!observed.ok()) {
+            observed = observed.WithContext("export observer");
+            ring.Abort(id, observed);
+            XCR_LOG(WARN) << "export of VDI " << vdi << " stopped: " << observed.ToString();
+          }
+          if (got->empty() || !observed.ok()) return;
         }
       });
     }
@@ -561,6 +635,8 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
   });
   ring.Close(result.source);  // no-op if already closed by the stream; else wakes the targets
   for (auto& t : threads) t.join();
+  // An observer failing after the last byte (its Finish) fails the transfer too.
+  if (result.source.ok() && !observed.ok()) result.source = observed;
   meter.Final();
   result.bytes = meter.bytes();
   if (threads.empty()) {

@@ -12,8 +12,10 @@
 //
 // Memory is bounded whatever the disk size: data moves through reused buffers (>= 256 KiB);
 // PipeVdi fans one export out to N imports through a bounded ring, the slowest target setting
-// the pace; a failing target is dropped while the others finish.
-// Thread-safety: each call is independent; PipeVdi uses one thread per target internally.
+// the pace; a failing target is dropped while the others finish. An optional observer Sink (a
+// digest, say) sees the export's bytes as they pass.
+// Thread-safety: each call is independent; PipeVdi uses one thread per target (and one for the
+// observer) internally.
 #ifndef XCR_XAPI_DISK_TRANSFER_H_
 #define XCR_XAPI_DISK_TRANSFER_H_
 
@@ -47,6 +49,12 @@ struct TransferOptions {
   size_t chunk_size = 1 << 20;
   // Number of chunks in a pipe's ring (memory = chunk_size * ring_chunks).
   size_t ring_chunks = 16;
+  // A tap on the export: when set, fed every byte of the export stream exactly once, in order,
+  // then Finish() once the stream ended complete. ExportVdi calls it on the receiving thread;
+  // PipeVdi on a thread of its own that reads the pipe's ring in place (no extra copy), one
+  // more reader the ring waits for, so hashing overlaps the network. A Write or Finish error
+  // fails the transfer: the export, and with PipeVdi every target. Imports ignore it. Not owned.
+  Sink* observer = nullptr;
   // Host to send the HTTP transfer to ("scheme://host[:port]"); "" = the pool master. A host
   // that cannot see the SR answers 302 to the right one: exports follow it; imports first send
   // an empty PUT to learn the final URL, so the disk is streamed once.

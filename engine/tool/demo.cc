@@ -101,10 +101,19 @@ bool ProveContent(Checks& checks, Pool& src, Pool& dst, const VmOutcome& out) {
                out.vm_name + ": replica content = source snapshot content (simulator SHA-256)");
   auto v = VerifyReplica(*src.conn, *dst.conn, rep->uuid);
   bool verified = v.ok() && !v->empty();
+  bool recorded = verified;
   if (v.ok()) {
-    for (const DiskVerification& d : *v) verified = verified && d.equal();
+    for (const DiskVerification& d : *v) {
+      verified = verified && d.equal() && d.compared_source;
+      // Every disk carries the digest computed while it streamed; a full one is compared too.
+      recorded = recorded && !d.recorded_digest.empty() &&
+                 (d.recorded_scope != keys::kDigestScopeFull || d.recorded_equal());
+    }
   }
   checks.Check(verified, out.vm_name + ": xcr verify (re-export and digest) agrees");
+  checks.Check(recorded, out.vm_name + ": the digest recorded while streaming (" +
+                             (out.delta ? "delta" : "full") + ") is on every replica disk" +
+                             (out.delta ? "" : " and equals the re-export's"));
   return equal && verified;
 }
 

@@ -6,7 +6,7 @@
 //                 [--copy-retention N] [--snapshot-retention N] [--timeout SECONDS] [--json]
 //   xcr replicas --target URL [--vm UUID|NAME] [--json]
 //   xcr clone-replica --target URL REPLICA [--name NAME] [--start] [--json]
-//   xcr verify --source URL --target URL REPLICA [--json]
+//   xcr verify [--source URL] --target URL REPLICA [--json]
 //
 // Client flags (every xcr tool): --credentials FILE | --user USER (XCR_PASSWORD or a prompt),
 // --fingerprint SHA256:.. | --insecure. Exit status: 0 success, 1 failure, 2 usage error.
@@ -56,8 +56,9 @@ constexpr char kUsage[] =
     "      list the replicas on a pool, with their age and delta chain\n"
     "  clone-replica --target URL REPLICA [--name NAME] [--start] [--json]\n"
     "      disaster recovery: a bootable copy of a replica (the replica is left untouched)\n"
-    "  verify --source URL --target URL REPLICA [--json]\n"
-    "      re-export a replica and its source snapshot and compare their content digests\n"
+    "  verify [--source URL] --target URL REPLICA [--json]\n"
+    "      re-export a replica and compare its content digest with the one its run recorded\n"
+    "      (full copies) and, with --source, with its source snapshot's\n"
     "client flags: --credentials FILE (mode 0600, lines 'URL USER PASSWORD') | --user USER\n"
     "  (password from XCR_PASSWORD or a prompt), --fingerprint SHA256:.. | --insecure\n";
 
@@ -373,28 +374,47 @@ int CmdVerify(const xapi::ClientFlags& cflags, const std::vector<std::string>& w
   auto parsed = Parse(words, {"--source", "--target"}, {"--json"});
   if (!parsed.ok()) return UsageError(parsed.status().message());
   const Args& a = *parsed;
-  if (a.Get("--source").empty() || a.Get("--target").empty() || a.positional.size() != 1) {
-    return UsageError("verify needs --source URL --target URL and one REPLICA");
+  if (a.Get("--target").empty() || a.positional.size() != 1) {
+    return UsageError(
+        "verify needs --target URL and one REPLICA (and --source URL unless the "
+        "replica's run recorded a full digest of every disk)");
   }
-  auto src = xapi::ConnectWithFlags(cflags, a.Get("--source"));
-  if (!src.ok()) return Fail(src.status().WithContext("source pool"));
+  std::unique_ptr<xapi::Connection> src;
+  if (!a.Get("--source").empty()) {
+    auto c = xapi::ConnectWithFlags(cflags, a.Get("--source"));
+    if (!c.ok()) return Fail(c.status().WithContext("source pool"));
+    src = std::move(*c);
+  }
   auto dst = xapi::ConnectWithFlags(cflags, a.Get("--target"));
   if (!dst.ok()) return Fail(dst.status().WithContext("target pool"));
-  auto result = VerifyReplica(**src, **dst, a.positional[0]);
+  auto result = VerifyReplica(src.get(), **dst, a.positional[0]);
   if (!result.ok()) return Fail(result.status());
   bool all_equal = !result->empty();
+  bool any_source = false, any_recorded = false;
   nlohmann::json disks = nlohmann::json::array();
   for (const DiskVerification& v : *result) {
+    nlohmann::json compared = nlohmann::json::array();
+    if (v.compared_recorded) compared.push_back("recorded");
+    if (v.compared_source) compared.push_back("source");
+    any_source = any_source || v.compared_source;
+    any_recorded = any_recorded || v.compared_recorded;
     nlohmann::json dj = {{"userdevice", v.userdevice},
                          {"replica_vdi", v.replica_vdi},
                          {"source_vdi", v.source_vdi},
+                         {"compared", compared},
                          {"equal", v.equal()}};
-    if (!v.status.ok())
-      dj["error"] = v.status.ToString();
-    else {
-      dj["replica_digest"] = v.replica_digest;
+    if (!v.replica_digest.empty()) dj["replica_digest"] = v.replica_digest;
+    if (v.compared_source) {
       dj["source_digest"] = v.source_digest;
+      dj["equal_source"] = v.source_equal();
     }
+    if (!v.recorded_digest.empty()) {
+      dj["recorded_digest"] = v.recorded_digest;
+      dj["recorded_scope"] = v.recorded_scope;
+    }
+    if (v.compared_recorded) dj["equal_recorded"] = v.recorded_equal();
+    if (!v.note.empty()) dj["note"] = v.note;
+    if (!v.status.ok()) dj["error"] = v.status.ToString();
     all_equal = all_equal && v.equal();
     disks.push_back(dj);
   }
@@ -402,19 +422,31 @@ int CmdVerify(const xapi::ClientFlags& cflags, const std::vector<std::string>& w
     std::cout
         << nlohmann::json{{"replica", a.positional[0]}, {"ok", all_equal}, {"disks", disks}}.dump(2)
         << "\n";
-  } else {
-    for (const auto& dj : disks) {
-      std::cout << "disk " << dj["userdevice"].get<std::string>() << ": "
-                << (dj.contains("error") ? "ERROR " + dj["error"].get<std::string>()
-                    : dj["equal"].get<bool>()
-                        ? "identical (" + dj["replica_digest"].get<std::string>().substr(0, 16) +
-                              "…)"
-                        : std::string("DIFFERENT"))
-                << "\n";
-    }
-    std::cout << (all_equal ? "replica verified: content equals its source snapshot\n"
-                            : "VERIFY FAILED\n");
+    return all_equal ? 0 : 1;
   }
+  for (const DiskVerification& v : *result) {
+    std::cout << "disk " << v.userdevice << " (VDI " << v.replica_vdi << "): ";
+    if (!v.status.ok()) {
+      std::cout << "ERROR " << v.status.ToString() << "\n";
+      continue;
+    }
+    std::string parts;
+    auto part = [&](bool equal, const std::string& what) {
+      parts += (parts.empty() ? "" : ", ") +
+               std::string(equal ? "identical to " : "DIFFERENT from ") + what;
+    };
+    if (v.compared_recorded) part(v.recorded_equal(), "the digest recorded by its run");
+    if (v.compared_source) part(v.source_equal(), "the source snapshot disk " + v.source_vdi);
+    std::cout << parts << " (" << v.replica_digest.substr(0, 31) << "…)";
+    if (!v.note.empty()) std::cout << "; " << v.note;
+    std::cout << "\n";
+  }
+  std::string against = any_recorded && any_source ? "the digests recorded by its run and its "
+                                                     "source snapshot"
+                        : any_source               ? "its source snapshot"
+                                                   : "the digests recorded by its run";
+  std::cout << (all_equal ? "replica verified: content equals " + against + "\n"
+                          : std::string("VERIFY FAILED\n"));
   return all_equal ? 0 : 1;
 }
 

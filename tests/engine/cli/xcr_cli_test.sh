@@ -92,6 +92,19 @@ run verify --source "$SRC" --target "$DST" "$REPLICA" >"$work/verify.txt" ||
   fail "verify failed: $(cat "$work/verify.txt")"
 grep -q "replica verified" "$work/verify.txt" || fail "verify output: $(cat "$work/verify.txt")"
 
+# The full copy recorded a whole-disk digest while streaming: it verifies without the source.
+FULL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vms"][0]["targets"][0]["replica"])' "$work/r1.json")
+run verify --target "$DST" "$FULL" >"$work/verify-full.txt" ||
+  fail "verify without source failed: $(cat "$work/verify-full.txt")"
+grep -q "identical to the digest recorded by its run" "$work/verify-full.txt" ||
+  fail "verify without source output: $(cat "$work/verify-full.txt")"
+# The delta's digest covers only the delta: without the source, verify refuses and says why.
+if run verify --target "$DST" "$REPLICA" >"$work/verify-delta.txt" 2>&1; then
+  fail "verify of a delta replica without source succeeded"
+fi
+grep -q "disk 0 (delta-scope digest)" "$work/verify-delta.txt" ||
+  fail "verify of a delta without source: $(cat "$work/verify-delta.txt")"
+
 run clone-replica --target "$DST" "$REPLICA" --name "dr copy" --start --json >"$work/clone.json"
 python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["started"] and c["clone"], c' \
   "$work/clone.json"

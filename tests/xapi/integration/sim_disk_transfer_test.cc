@@ -1,0 +1,172 @@
+// The export observer (TransferOptions::observer) against the in-process simulator: it sees every
+// byte of the export exactly once, through ExportVdi and through PipeVdi's ring (a small ring, so
+// its reads wrap around), and an observer error fails the transfer and every target.
+#include <gtest/gtest.h>
+
+#include "tests/testutil/status_matchers.h"
+#include "tests/testutil/temp_dir.h"
+#include "xapi/api.h"
+#include "xapi/connection.h"
+#include "xapi/disk_transfer.h"
+#include "xapi/sim/server.h"
+
+namespace xcr::xapi {
+namespace {
+
+constexpr uint64_t kDisk = 64ull << 20;
+
+// Counts and hashes (FNV-1a, 64 bit) the bytes it is fed; fails after `fail_after` bytes or at
+// Finish when asked to.
+class RecordingSink : public Sink {
+ public:
+  Status Write(std::span<const uint8_t> data) override {
+    if (finished_) return Status::Internal("write after Finish");
+    if (bytes_ + data.size() > fail_after) return Status::Corruption("observer refuses");
+    for (uint8_t b : data) hash_ = (hash_ ^ b) * 1099511628211ull;
+    bytes_ += data.size();
+    ++writes_;
+    return Status::OK();
+  }
+  Status Finish() override {
+    ++finishes_;
+    finished_ = true;
+    return fail_at_finish ? Status::Corruption("observer refuses at the end") : Status::OK();
+  }
+  uint64_t bytes() const { return bytes_; }
+  uint64_t hash() const { return hash_; }
+  int finishes() const { return finishes_; }
+  uint64_t writes() const { return writes_; }
+
+  uint64_t fail_after = UINT64_MAX;
+  bool fail_at_finish = false;
+
+ private:
+  uint64_t bytes_ = 0;
+  uint64_t hash_ = 1469598103934665603ull;
+  uint64_t writes_ = 0;
+  int finishes_ = 0;
+  bool finished_ = false;
+};
+
+class DiskTransferObserverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim::Server::Options o;
+    o.state_dir = dir_.File("sim");
+    o.populate = 1;
+    o.disk_size = kDisk;
+    server_ = std::make_unique<sim::Server>(o);
+    ASSERT_OK(server_->Start());
+    SessionOptions so;
+    so.password = "xapi-sim";
+    ASSERT_OK_AND_ASSIGN(conn_, Connection::Open(server_->url(), so));
+    ASSERT_OK_AND_ASSIGN(auto vdis, GetAllRecords<VdiRecord>(*conn_));
+    for (const auto& [ref, v] : vdis) {
+      if (v.type != "system" && v.virtual_size == static_cast<int64_t>(kDisk)) {
+        src_ = ref;
+        disk_ = v;
+      }
+    }
+    ASSERT_FALSE(src_.empty());
+    ASSERT_OK(conn_->Call("sim.write_random", {src_, "0", std::to_string(9 << 20), "5"}).status());
+  }
+  void TearDown() override {
+    conn_.reset();
+    if (server_) server_->Stop();
+  }
+  std::vector<PipeTarget> Targets(int n) {
+    std::vector<PipeTarget> out;
+    for (int i = 0; i < n; ++i) {
+      VdiSpec spec;
+      spec.SR = disk_.SR;
+      spec.virtual_size = disk_.virtual_size;
+      spec.name_label = "t" + std::to_string(i);
+      auto ref = VdiCreate(*conn_, spec);
+      EXPECT_OK(ref.status());
+      if (ref.ok()) out.push_back({conn_.get(), *ref});
+    }
+    return out;
+  }
+  TransferOptions SmallRing() {
+    TransferOptions o;
+    o.chunk_size = 256 << 10;
+    o.ring_chunks = 3;  // 768 KiB: the observer's in-place reads wrap many times
+    return o;
+  }
+
+  xcr::testing::TempDir dir_;
+  std::unique_ptr<sim::Server> server_;
+  std::unique_ptr<Connection> conn_;
+  Ref src_;
+  VdiRecord disk_;
+};
+
+TEST_F(DiskTransferObserverTest, SeesEveryExportedByteOnceThroughExportAndPipe) {
+  RecordingSink plain;  // the stream itself, as ExportVdi's sink
+  ASSERT_OK_AND_ASSIGN(uint64_t n, ExportVdi(*conn_, src_, "", plain));
+  ASSERT_GT(n, 9u << 20);
+
+  RecordingSink tap, sink;
+  TransferOptions o;
+  o.observer = &tap;
+  ASSERT_OK_AND_ASSIGN(uint64_t n2, ExportVdi(*conn_, src_, "", sink, o));
+  EXPECT_EQ(n2, n);
+  EXPECT_EQ(tap.bytes(), n);
+  EXPECT_EQ(tap.hash(), plain.hash());
+  EXPECT_EQ(tap.finishes(), 1);
+
+  RecordingSink piped;
+  TransferOptions po = SmallRing();
+  po.observer = &piped;
+  std::vector<PipeTarget> targets = Targets(2);
+  PipeResult r = PipeVdi(*conn_, src_, "", targets, po);
+  ASSERT_OK(r.source);
+  for (const Status& s : r.targets) EXPECT_OK(s);
+  EXPECT_EQ(r.bytes, n);
+  EXPECT_EQ(piped.bytes(), n);
+  EXPECT_EQ(piped.hash(), plain.hash());
+  EXPECT_EQ(piped.finishes(), 1);
+  EXPECT_GT(piped.writes(), n / (256 << 10));  // read in ring-sized pieces, in place
+  ASSERT_OK_AND_ASSIGN(Value want, conn_->Call("sim.vdi_sha256", {src_}));
+  for (const PipeTarget& t : targets) {
+    ASSERT_OK_AND_ASSIGN(Value got, conn_->Call("sim.vdi_sha256", {t.vdi}));
+    EXPECT_EQ(got.string(), want.string());
+  }
+}
+
+TEST_F(DiskTransferObserverTest, ObserverErrorFailsExportAndEveryPipeTarget) {
+  RecordingSink sink;
+  RecordingSink bad;
+  bad.fail_after = 3 << 20;
+  TransferOptions o;
+  o.observer = &bad;
+  Result<uint64_t> e = ExportVdi(*conn_, src_, "", sink, o);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().ToString().find("export observer"), std::string::npos)
+      << e.status().ToString();
+
+  for (bool at_finish : {false, true}) {
+    SCOPED_TRACE(at_finish ? "fails at Finish" : "fails mid-stream");
+    RecordingSink tap;
+    if (at_finish) {
+      tap.fail_at_finish = true;
+    } else {
+      tap.fail_after = 3 << 20;
+    }
+    TransferOptions po = SmallRing();
+    po.observer = &tap;
+    PipeResult r = PipeVdi(*conn_, src_, "", Targets(2), po);
+    EXPECT_FALSE(r.source.ok());
+    EXPECT_NE(r.source.ToString().find("export observer"), std::string::npos)
+        << r.source.ToString();
+    ASSERT_EQ(r.targets.size(), 2u);
+    for (const Status& s : r.targets) EXPECT_FALSE(s.ok());
+    EXPECT_FALSE(r.any_succeeded());
+  }
+  // Nothing is left pending: no task of ours survives.
+  ASSERT_OK_AND_ASSIGN(auto tasks, GetAllRecords<TaskRecord>(*conn_));
+  for (const auto& [ref, t] : tasks) EXPECT_NE(t.status, "pending") << t.name_label;
+}
+
+}  // namespace
+}  // namespace xcr::xapi
