@@ -339,6 +339,15 @@ TEST_F(SeedRunTest, RefusesASourceThatIsNotASnapshot) {
   ExpectRefusedUnchanged({"no source snapshot with uuid 00000000-"}, StatusCode::kNotFound);
 }
 
+TEST_F(SeedRunTest, RefusesASnapshotOfAVmThatNoLongerExistsAndADiskAsTarget) {
+  ManualCopy();
+  args_.target_vm_uuid = target_.disks[0].vdi.uuid;
+  ExpectRefusedUnchanged({"target VM " + target_.disks[0].vdi.uuid, "is a disk"});
+  args_.target_vm_uuid = target_.uuid;
+  ASSERT_OK(xapi::VmDestroy(src_->conn(), vm_.ref));
+  ExpectRefusedUnchanged({snapshot_uuid_, "a VM that no longer exists"});
+}
+
 TEST_F(SeedRunTest, RefusesASnapshotOfAReplica) {
   ManualCopy();
   ASSERT_OK(xapi::AddToOtherConfig(src_->conn(), "VM", vm_.ref, "xo:backup:job", "job-0"));
