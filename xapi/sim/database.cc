@@ -4,7 +4,7 @@
 
 #include "base/uuid.h"
 #include "xapi/sim/schema.h"
-#include "xapi/sim/value_json.h"
+#include "xapi/value_json.h"
 
 namespace xcr::xapi::sim {
 namespace {
@@ -25,8 +25,9 @@ Status Database::Load() {
   if (j.contains("objects")) {
     for (auto c = j["objects"].begin(); c != j["objects"].end(); ++c) {
       for (auto o = c.value().begin(); o != c.value().end(); ++o) {
-        Value v = ValueFromJson(o.value());
-        if (v.is_struct()) objects_[c.key()][o.key()] = v.structure();
+        auto v = ValueFromJson(o.value());
+        if (!v.ok()) return v.status().WithContext("bad state file " + path_);
+        if (v->is_struct()) objects_[c.key()][o.key()] = v->structure();
       }
     }
   }
