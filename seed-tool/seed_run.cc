@@ -126,6 +126,27 @@ Result<SeedOutcome> RunSeed(const SeedPools& pools, const SeedArgs& args, std::o
   outcome.vm_uuid = objects.snapshot_of->uuid;
   outcome.sr_uuid = objects.target.disks.front().vdi.sr_uuid;
   const std::string pair = "snapshot " + objects.snapshot.uuid + " -> VM " + objects.target.uuid;
+  // An earlier record (a seed of this same pair, to be extended) is checked before anything.
+  std::optional<UndoRecord> existing;
+  if (std::string text = UndoValue(objects.target); !text.empty()) {
+    auto decoded = DecodeUndoRecord(text);
+    if (!decoded.ok()) {
+      return Status::FailedPrecondition(
+          "target VM " + objects.target.uuid + " has an unreadable " +
+          std::string(keys::kSeedUndo) + " (" + decoded.status().message() +
+          "): refusing to overwrite it; remove it by hand if it is not needed");
+    }
+    if (decoded->source_snapshot_uuid != objects.snapshot.uuid ||
+        decoded->job_id != args.request.job_id ||
+        decoded->schedule_id != args.request.schedule_id) {
+      return Status::FailedPrecondition("target VM " + objects.target.uuid +
+                                        " carries the undo record of another seed (snapshot " +
+                                        decoded->source_snapshot_uuid + ", job '" +
+                                        decoded->job_id + "' schedule '" + decoded->schedule_id +
+                                        "'): undo that seed first (cr-seed --undo)");
+    }
+    existing = std::move(*decoded);
+  }
   if (changes.empty()) {
     out << "nothing to change: " << pair << " is already seeded for job '" << args.request.job_id
         << "' schedule '" << args.request.schedule_id << "'\n";
@@ -141,17 +162,6 @@ Result<SeedOutcome> RunSeed(const SeedPools& pools, const SeedArgs& args, std::o
   }
 
   // The undo record first: even an interrupted seed can be undone.
-  std::optional<UndoRecord> existing;
-  if (std::string text = UndoValue(objects.target); !text.empty()) {
-    auto decoded = DecodeUndoRecord(text);
-    if (!decoded.ok()) {
-      return Status::FailedPrecondition(
-          "target VM " + objects.target.uuid + " has an unreadable " +
-          std::string(keys::kSeedUndo) + " (" + decoded.status().message() +
-          "): refusing to overwrite it; remove it by hand if it is not needed");
-    }
-    existing = std::move(*decoded);
-  }
   UndoRecord fresh{args.request.job_id, args.request.schedule_id, objects.snapshot.uuid,
                    objects.target.uuid, changes};
   UndoRecord record = MergeUndoRecord(existing, fresh);

@@ -348,6 +348,16 @@ TEST_F(SeedRunTest, RefusesASnapshotOfAVmThatNoLongerExistsAndADiskAsTarget) {
   ExpectRefusedUnchanged({snapshot_uuid_, "a VM that no longer exists"});
 }
 
+TEST_F(SeedRunTest, RefusesToOverwriteAnotherSeedsOrAnUnreadableUndoRecord) {
+  ManualCopy();
+  UndoRecord other{"job-9", "sched-9", "some-other-snapshot", target_.uuid, {}};
+  ASSERT_OK(xapi::AddToOtherConfig(dst_->conn(), "VM", target_.ref, "xcr:seed:undo",
+                                   EncodeUndoRecord(other)));
+  ExpectRefusedUnchanged({"undo record of another seed", "some-other-snapshot", "job-9"});
+  ASSERT_OK(xapi::AddToOtherConfig(dst_->conn(), "VM", target_.ref, "xcr:seed:undo", "{oops"));
+  ExpectRefusedUnchanged({"unreadable xcr:seed:undo"});
+}
+
 TEST_F(SeedRunTest, RefusesASnapshotOfAReplica) {
   ManualCopy();
   ASSERT_OK(xapi::AddToOtherConfig(src_->conn(), "VM", vm_.ref, "xo:backup:job", "job-0"));
