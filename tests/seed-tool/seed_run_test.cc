@@ -79,8 +79,10 @@ class SeedRunTest : public ::testing::Test {
     VmView snap = Find(*src_, snapshot_uuid_);
     ASSERT_EQ(snap.disks.size(), 1u);
     ASSERT_OK_AND_ASSIGN(std::string vdi, ReplaceTargetDisk("0", snap.disks[0].vdi.virtual_size));
-    xapi::PipeResult r =
-        xapi::PipeVdi(src_->conn(), snap.disks[0].vdi.ref, "", {{&dst_->conn(), vdi}});
+    xapi::PipeTarget onto;
+    onto.conn = &dst_->conn();
+    onto.vdi = vdi;
+    xapi::PipeResult r = xapi::PipeVdi(src_->conn(), snap.disks[0].vdi.ref, "", {onto});
     ASSERT_OK(r.source);
     ASSERT_OK(r.targets.at(0));
     ASSERT_OK_AND_ASSIGN(std::string a, src_->Sha256(snap.disks[0].vdi.ref));
@@ -409,6 +411,60 @@ TEST_F(SeedRunTest, RefusesDiskCountUserdeviceAndSizeMismatches) {
   ExpectRefusedUnchanged({"virtual sizes differ", "userdevice 0",
                           std::to_string(kDiskSize) + " bytes",
                           std::to_string(kDiskSize + 2 * kMiB) + " bytes"});
+}
+
+// Source and target on one pool and one SR (one connection for both): the seed and the
+// following delta work the same.
+TEST(SeedSamePoolTest, SeedThenDeltaWithinOnePool) {
+  ::xcr::testing::TempDir dir;
+  SimPool pool(dir.File("pool"), 2, 16 * kMiB);
+  ASSERT_OK(pool.Start());
+  ASSERT_OK_AND_ASSIGN(auto cat, pool.Catalog());
+  std::vector<VmView> vms;
+  for (const VmView& v : cat.vms) {
+    if (!v.is_a_snapshot && !v.is_a_template) vms.push_back(v);
+  }
+  ASSERT_EQ(vms.size(), 2u);
+  const VmView& source = vms[0];
+  const VmView& copy = vms[1];
+  ASSERT_OK(pool.Write(source.disks[0].vdi.ref, 0, kMiB, 0x21));
+  ASSERT_OK_AND_ASSIGN(std::string snap_ref, xapi::VmSnapshot(pool.conn(), source.ref, "s", {}));
+  ASSERT_OK_AND_ASSIGN(auto snap, xapi::GetRecord<xapi::VmRecord>(pool.conn(), snap_ref));
+  ASSERT_OK_AND_ASSIGN(auto snap_vbd, xapi::GetRecord<xapi::VbdRecord>(pool.conn(), snap.VBDs[0]));
+  xapi::PipeTarget onto;
+  onto.conn = &pool.conn();
+  onto.vdi = copy.disks[0].vdi.ref;
+  xapi::PipeResult piped = xapi::PipeVdi(pool.conn(), snap_vbd.VDI, "", {onto});
+  ASSERT_OK(piped.source);
+
+  SeedPools pools{&pool.conn(), &pool.conn(), pool.url(), pool.url()};
+  SeedArgs args{snap.uuid, copy.uuid, {"job-s", "sched-s"}, false};
+  std::ostringstream out;
+  ASSERT_OK_AND_ASSIGN(SeedOutcome seeded, RunSeed(pools, args, out));
+  EXPECT_EQ(seeded.changes.size(), 28u) << out.str();
+
+  ASSERT_OK(pool.Write(source.disks[0].vdi.ref, 8 * kMiB, 4096, 0x22));
+  engine::ReplicationOptions options;
+  options.job_id = "job-s";
+  options.schedule_id = "sched-s";
+  engine::TaskLog log(Env::Default());
+  engine::VmReplicator r(&pool.conn(), {{&pool.conn(), seeded.sr_uuid, "local"}}, options, &log);
+  engine::VmOutcome run = r.Run(source.uuid, engine::kNoParent);
+  ASSERT_OK(run.status) << log.ToText();
+  EXPECT_TRUE(run.delta) << run.base_note;
+  EXPECT_LE(run.bytes, 2 * kMiB + 64 * 1024);
+  ASSERT_OK_AND_ASSIGN(auto after, pool.Catalog());
+  std::string a, b;
+  for (const VmView& v : after.vms) {
+    if (v.uuid == run.snapshot_uuid) {
+      ASSERT_OK_AND_ASSIGN(a, pool.Sha256(v.disks[0].vdi.ref));
+    }
+    if (v.uuid == run.targets.at(0).replica_uuid) {
+      ASSERT_OK_AND_ASSIGN(b, pool.Sha256(v.disks[0].vdi.ref));
+    }
+  }
+  EXPECT_FALSE(a.empty());
+  EXPECT_EQ(a, b);
 }
 
 }  // namespace
