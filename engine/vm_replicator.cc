@@ -68,6 +68,14 @@ Status MergeOtherConfig(xapi::Connection& conn, std::string_view cls, const std:
   return xapi::SetOtherConfig(conn, cls, ref, m);
 }
 
+// "SR-NAME (pool host)" for progress lines.
+std::string TargetLabel(const ReplicaWriter& w) {
+  std::string pool = w.pool_label();
+  size_t scheme = pool.find("://");
+  if (scheme != std::string::npos) pool = pool.substr(scheme + 3);
+  return w.sr_name() + " (" + pool + ")";
+}
+
 Status DestroySnapshot(xapi::Connection& conn, const VmView& snap) {
   XCR_RETURN_IF_ERROR(xapi::VmDestroy(conn, snap.ref).WithContext("delete snapshot " + snap.uuid));
   for (const DiskView& d : snap.disks) {
@@ -263,7 +271,7 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
     std::vector<size_t> pipe_writer;
     for (size_t w = 0; w < writers.size(); ++w) {
       if (!alive[w]) continue;
-      pipe.push_back({writers[w]->conn(), writers[w]->disk_vdi(i)});
+      pipe.push_back({writers[w]->conn(), writers[w]->disk_vdi(i), TargetLabel(*writers[w])});
       pipe_writer.push_back(w);
     }
     if (pipe.empty()) break;
@@ -284,6 +292,12 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
         options_.on_progress(label, p);
       };
     }
+    // One step per target, running while the disk streams (its duration and rate are the pipe's).
+    std::vector<TaskId> target_tasks;
+    for (size_t k = 0; k < pipe.size(); ++k) {
+      target_tasks.push_back(
+          log_->Begin(t, "transfer to SR '" + writers[pipe_writer[k]]->sr_name() + "'"));
+    }
     xapi::PipeResult r = xapi::PipeVdi(src, snap_disks[i]->vdi.ref,
                                        db.is_delta() ? db.base->ref : std::string(), pipe, topt);
     log_->AddBytes(t, r.bytes);
@@ -303,7 +317,7 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
     for (size_t k = 0; k < pipe.size(); ++k) {
       Status s = source_status.ok() ? r.targets[k] : source_status;
       if (s.ok()) writers[pipe_writer[k]]->SetDiskDigest(i, digest.Tagged(), scope);
-      TaskId tt = log_->Begin(t, "transfer to SR '" + writers[pipe_writer[k]]->sr_name() + "'");
+      TaskId tt = target_tasks[k];
       log_->AddBytes(tt, s.ok() ? r.bytes : 0);
       log_->Fail(tt, s);
       if (!s.ok()) drop(pipe_writer[k], s);

@@ -46,7 +46,8 @@ struct ReplicationOptions {
   uint64_t max_bytes_per_sec = 0;  // export bandwidth limit; 0 = none
   uint64_t vm_timeout_micros = 0;  // 0 = none
   const std::atomic<bool>* cancel = nullptr;
-  // Called from the transfer thread: label "web-01 disk 0", progress of the export.
+  // Called from the transfer thread: label "web-01 disk 0", progress of the export with one
+  // entry per target (TargetProgress::label "SR-NAME (pool host)").
   std::function<void(const std::string& label, const xapi::TransferProgress&)> on_progress;
   Env* env = nullptr;  // clock; null = Env::Default()
 };

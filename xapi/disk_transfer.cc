@@ -453,6 +453,12 @@ class FanoutRing {
     cv_.notify_all();
   }
 
+  // Bytes consumer `id` has taken so far.
+  uint64_t Position(size_t id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return read_[id];
+  }
+
   void Drop(size_t id) {
     std::lock_guard<std::mutex> lock(mu_);
     live_[id] = false;
@@ -578,7 +584,23 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
   target_options.observer = nullptr;
   std::vector<std::thread> threads;
   Status observed;  // the observer's outcome, set by its thread
-  Meter meter(options);
+  // Each target's state for progress reports: TargetProgress::State as an int.
+  std::vector<std::atomic<int>> states(targets.size());
+  for (auto& s : states) s.store(static_cast<int>(TargetProgress::State::kRunning));
+  TransferOptions export_options = options;
+  if (options.progress) {
+    export_options.progress = [&](const TransferProgress& p) {
+      TransferProgress q = p;
+      q.targets.resize(targets.size());
+      for (size_t i = 0; i < targets.size(); ++i) {
+        q.targets[i].label = targets[i].label;
+        q.targets[i].bytes = ring.Position(i);
+        q.targets[i].state = static_cast<TargetProgress::State>(states[i].load());
+      }
+      options.progress(q);
+    };
+  }
+  Meter meter(export_options);
   NullVisitor visitor;
   vhd::StreamParser parser(&visitor);
 
@@ -588,6 +610,8 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
         RingSource src(&ring, i);
         result.targets[i] =
             ImportVdi(*targets[i].conn, targets[i].vdi, src, length, target_options);
+        states[i].store(static_cast<int>(result.targets[i].ok() ? TargetProgress::State::kDone
+                                                                : TargetProgress::State::kFailed));
         ring.Drop(i);
         if (!result.targets[i].ok()) {
           XCR_LOG(WARN) << "pipe target " << i << " (VDI " << targets[i].vdi
@@ -628,7 +652,7 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
     return ring.Write(data);
   };
   result.source = WithTask(source, "xcr export " + vdi, options, [&](const std::string& task) {
-    Status s = StreamExport(source, vdi, base, task, on_data, options, &meter);
+    Status s = StreamExport(source, vdi, base, task, on_data, export_options, &meter);
     if (s.ok()) s = parser.Finish().WithContext("export of VDI " + vdi + " ended early");
     ring.Close(s);
     return s;
@@ -637,7 +661,6 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
   for (auto& t : threads) t.join();
   // An observer failing after the last byte (its Finish) fails the transfer too.
   if (result.source.ok() && !observed.ok()) result.source = observed;
-  meter.Final();
   result.bytes = meter.bytes();
   if (threads.empty()) {
     for (auto& t : result.targets) t = result.source.WithContext("not started");
@@ -647,6 +670,11 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
       if (t.ok()) t = result.source.WithContext("source export failed");
     }
   }
+  for (size_t i = 0; i < targets.size(); ++i) {
+    states[i].store(static_cast<int>(result.targets[i].ok() ? TargetProgress::State::kDone
+                                                            : TargetProgress::State::kFailed));
+  }
+  meter.Final();
   return result;
 }
 

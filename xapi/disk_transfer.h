@@ -30,14 +30,25 @@
 
 namespace xcr::xapi {
 
+// One target of PipeVdi, as reported with the export's progress.
+struct TargetProgress {
+  enum class State { kRunning, kDone, kFailed };
+  std::string label;   // PipeTarget::label
+  uint64_t bytes = 0;  // bytes of the stream this target's import has taken from the pipe
+  State state = State::kRunning;  // kDone once its import task succeeded; kFailed once dropped
+};
+
 struct TransferProgress {
   uint64_t bytes = 0;        // bytes moved so far
   uint64_t total = 0;        // expected total (0 = not known yet)
   double bytes_per_sec = 0;  // average since the start
+  // PipeVdi only: one entry per target, in order (bytes and total are then the export's).
+  std::vector<TargetProgress> targets;
 };
 
 struct TransferOptions {
-  // Called from the transfer thread about twice a second, and once at the end.
+  // Called from the transfer thread about twice a second, and once at the end (for PipeVdi,
+  // after every target finished, so each target's final state is reported).
   std::function<void(const TransferProgress&)> progress;
   // Bandwidth cap in bytes/s for each HTTP stream (0 = unlimited).
   uint64_t max_bytes_per_sec = 0;
@@ -73,8 +84,9 @@ Status ImportVdi(Connection& conn, const std::string& vdi, Source& source, uint6
                  const TransferOptions& options = {});
 
 struct PipeTarget {
-  Connection* conn;  // not owned
-  std::string vdi;   // existing VDI to import onto
+  Connection* conn;   // not owned
+  std::string vdi;    // existing VDI to import onto
+  std::string label;  // names the target in progress reports (TargetProgress::label)
 };
 
 struct PipeResult {

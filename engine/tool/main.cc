@@ -122,33 +122,32 @@ Result<uint64_t> ParseCount(const std::string& flag, const std::string& text) {
   return std::stoull(text);
 }
 
-// Redraws one status line per transfer on a terminal.
+// Live progress on stderr, one line per disk and target (progress_meter.h's ProgressBoard):
+// redrawn in place on a terminal, plain periodic lines otherwise, nothing when disabled (--json).
 class ProgressDisplay {
  public:
-  explicit ProgressDisplay(bool enabled) : enabled_(enabled) {}
+  ProgressDisplay(bool enabled, bool tty) : enabled_(enabled), board_(Env::Default(), tty) {}
   void Update(const std::string& label, const xapi::TransferProgress& p) {
     if (!enabled_) return;
     std::lock_guard<std::mutex> lock(mu_);
-    auto& m = meters_[label];
-    if (!m) m = std::make_unique<ProgressMeter>(Env::Default(), label, p.total);
-    if (p.total) m->SetTotal(p.total);
-    uint64_t done = m->done();
-    if (p.bytes > done) m->Add(p.bytes - done);
-    uint64_t now = Env::Default()->NowMicros();
-    if (now - last_draw_ < 200000 && !(p.total && p.bytes >= p.total)) return;
-    last_draw_ = now;
-    std::fprintf(stderr, "\r\033[K%s", m->Render().c_str());
-    std::fflush(stderr);
+    board_.Update(label, p);
+    Write(board_.Frame());
   }
   void Done() {
-    if (enabled_) std::fprintf(stderr, "\r\033[K");
+    if (!enabled_) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    Write(board_.Finish());
   }
 
  private:
+  static void Write(const std::string& text) {
+    if (text.empty()) return;
+    std::fwrite(text.data(), 1, text.size(), stderr);
+    std::fflush(stderr);
+  }
   bool enabled_;
   std::mutex mu_;
-  std::map<std::string, std::unique_ptr<ProgressMeter>> meters_;
-  uint64_t last_draw_ = 0;
+  ProgressBoard board_;
 };
 
 int CmdReplicate(const xapi::ClientFlags& cflags, const std::vector<std::string>& words) {
@@ -214,7 +213,7 @@ int CmdReplicate(const xapi::ClientFlags& cflags, const std::vector<std::string>
     opt.vm_timeout_micros = *n * 1000000;
   }
   bool json = a.Has("--json");
-  ProgressDisplay display(!json && isatty(STDERR_FILENO));
+  ProgressDisplay display(!json, isatty(STDERR_FILENO));
   opt.on_progress = [&](const std::string& l, const xapi::TransferProgress& p) {
     display.Update(l, p);
   };

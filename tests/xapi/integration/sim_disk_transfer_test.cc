@@ -1,6 +1,7 @@
-// The export observer (TransferOptions::observer) against the in-process simulator: it sees every
-// byte of the export exactly once, through ExportVdi and through PipeVdi's ring (a small ring, so
-// its reads wrap around), and an observer error fails the transfer and every target.
+// PipeVdi and ExportVdi extras against the in-process simulator: the export observer
+// (TransferOptions::observer) sees every byte of the export exactly once, through ExportVdi and
+// through PipeVdi's ring (a small ring, so its reads wrap around), and an observer error fails
+// the transfer and every target; PipeVdi's progress reports each target and its final state.
 #include <gtest/gtest.h>
 
 #include "tests/testutil/status_matchers.h"
@@ -166,6 +167,48 @@ TEST_F(DiskTransferObserverTest, ObserverErrorFailsExportAndEveryPipeTarget) {
   // Nothing is left pending: no task of ours survives.
   ASSERT_OK_AND_ASSIGN(auto tasks, GetAllRecords<TaskRecord>(*conn_));
   for (const auto& [ref, t] : tasks) EXPECT_NE(t.status, "pending") << t.name_label;
+}
+
+TEST_F(DiskTransferObserverTest, PipeProgressReportsEachTargetAndItsFinalState) {
+  std::vector<PipeTarget> targets = Targets(2);
+  targets[0].label = "first";
+  targets[1].label = "second";
+  // The second import is cut short: that target fails, the other finishes.
+  RecordingSink plain;
+  ASSERT_OK_AND_ASSIGN(uint64_t n, ExportVdi(*conn_, src_, "", plain));
+  ASSERT_OK(conn_->Call("sim.fault_cut_transfer", {"import", std::to_string(n / 2)}).status());
+  std::vector<TransferProgress> reports;
+  TransferOptions o = SmallRing();
+  o.progress = [&](const TransferProgress& p) { reports.push_back(p); };
+  PipeResult r = PipeVdi(*conn_, src_, "", targets, o);
+  ASSERT_OK(r.source);
+  ASSERT_FALSE(reports.empty());
+  const TransferProgress& last = reports.back();
+  EXPECT_EQ(last.total, n);
+  ASSERT_EQ(last.targets.size(), 2u);
+  int done = 0, failed = 0;
+  for (size_t i = 0; i < 2; ++i) {
+    const TargetProgress& t = last.targets[i];
+    EXPECT_EQ(t.label, targets[i].label);
+    if (r.targets[i].ok()) {
+      ++done;
+      EXPECT_EQ(t.state, TargetProgress::State::kDone);
+      EXPECT_EQ(t.bytes, n);
+    } else {
+      ++failed;
+      EXPECT_EQ(t.state, TargetProgress::State::kFailed);
+      EXPECT_LT(t.bytes, n);
+    }
+  }
+  EXPECT_EQ(done, 1);
+  EXPECT_EQ(failed, 1);
+  // Every report carries every target, with bytes that never go back.
+  for (size_t k = 1; k < reports.size(); ++k) {
+    ASSERT_EQ(reports[k].targets.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_GE(reports[k].targets[i].bytes, reports[k - 1].targets[i].bytes);
+    }
+  }
 }
 
 }  // namespace
