@@ -524,22 +524,44 @@ int Main(int argc, char** argv) {
       "loopback;\nmedian of %d alternating runs; load average %.2f at the end\n\n",
       mb, static_cast<unsigned long long>(data_mib), static_cast<unsigned long long>(virtual_gib),
       reps, load[0]);
-  std::printf("%-32s %8s %10s %11s %11s %9s\n", "contender", "MB/s", "whole run", "client CPU",
-              "sims CPU", "peak RSS");
-  std::printf("%-32s %8s %10s %11s %11s %9s\n", "", "", "MB/s", "s per GB", "s per GB", "MiB");
+  std::printf("%-32s %6s %9s %10s %11s %11s %9s\n", "contender", "MB/s", "(range)", "whole run",
+              "client CPU", "sims CPU", "peak RSS");
+  std::printf("%-32s %6s %9s %10s %11s %11s %9s\n", "", "", "", "MB/s", "s per GB", "s per GB",
+              "MiB");
   for (int w = 0; w < 6; ++w) {
     if (samples[w].empty()) continue;
-    double rss = 0;
-    for (const Sample& x : samples[w]) rss = std::max(rss, x.rss_mib);
-    std::printf("%-32s %8.0f %10.0f %11.2f %11.2f %9.1f\n", names[w], rate(w),
+    double rss = 0, lo = 1e30, hi = 0;
+    for (const Sample& x : samples[w]) {
+      rss = std::max(rss, x.rss_mib);
+      lo = std::min(lo, mb / x.seconds);
+      hi = std::max(hi, mb / x.seconds);
+    }
+    std::string range =
+        std::to_string(static_cast<int>(lo)) + "-" + std::to_string(static_cast<int>(hi));
+    std::printf("%-32s %6.0f %9s %10.0f %11.2f %11.2f %9.1f\n", names[w], rate(w), range.c_str(),
                 mb / med(w, &Sample::wall), med(w, &Sample::cpu) / (mb / 1000),
                 med(w, &Sample::sims_cpu) / (mb / 1000), rss);
   }
-  std::printf("\nratio engine / curl pipe    %5.2f  (goal >= 2)\n", rate(2) / rate(0));
-  std::printf("ratio engine / C relay      %5.2f  (goal >= 0.90)\n", rate(2) / rate(1));
-  std::printf("ratio 3 targets / 1 target  %5.2f  (goal >= 0.80)\n", rate(3) / rate(2));
-  std::printf("ratio 3 targets / 3 relays  %5.2f  (same on-box ceiling)\n", rate(3) / rate(4));
-  if (https) std::printf("ratio HTTPS / HTTP (engine) %5.2f\n", rate(5) / rate(2));
+  // The same ratios within each repetition (contenders run minutes apart at most).
+  auto per_rep = [&](int a, int b2) {
+    std::string out;
+    for (size_t i = 0; i < samples[a].size() && i < samples[b2].size(); ++i) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, " %.2f", samples[b2][i].seconds / samples[a][i].seconds);
+      out += buf;
+    }
+    return out;
+  };
+  std::printf("\nratio of medians (per repetition)\n");
+  std::printf("engine / curl pipe    %5.2f (%s)  goal >= 2\n", rate(2) / rate(0),
+              per_rep(2, 0).c_str());
+  std::printf("engine / C relay      %5.2f (%s)  goal >= 0.90\n", rate(2) / rate(1),
+              per_rep(2, 1).c_str());
+  std::printf("3 targets / 1 target  %5.2f (%s)  goal >= 0.80\n", rate(3) / rate(2),
+              per_rep(3, 2).c_str());
+  std::printf("3 targets / 3 relays  %5.2f (%s)  same on-box ceiling\n", rate(3) / rate(4),
+              per_rep(3, 4).c_str());
+  if (https) std::printf("HTTPS / HTTP, engine  %5.2f\n", rate(5) / rate(2));
   return done(Status::OK());
 }
 
