@@ -4,6 +4,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 
 #include "xapi/http_curl.h"
@@ -103,11 +104,18 @@ PromptFn TerminalPrompt() {
   };
 }
 
+Result<std::string> PinKey(std::string_view url) {
+  XCR_ASSIGN_OR_RETURN(Url u, Url::Parse(url));
+  if (u.port == 0) u.port = u.scheme == "https" ? 443 : 80;
+  for (char& c : u.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return u.Base();
+}
+
 Result<bool> TakeClientFlag(const std::vector<std::string>& args, size_t* i, ClientFlags* flags) {
   std::string_view arg = args[*i];
   static constexpr std::string_view kNames[] = {"--credentials", "--user", "--fingerprint"};
   if (arg == "--insecure") {
-    if (!flags->fingerprint.empty()) {
+    if (!flags->fingerprint.empty() || !flags->pool_fingerprints.empty()) {
       return Status::InvalidArgument("--insecure and --fingerprint cannot be used together");
     }
     flags->insecure = true;
@@ -133,6 +141,19 @@ Result<bool> TakeClientFlag(const std::vector<std::string>& args, size_t* i, Cli
     if (name == "--fingerprint") {
       if (flags->insecure) {
         return Status::InvalidArgument("--insecure and --fingerprint cannot be used together");
+      }
+      size_t eq = value.rfind('=');  // fingerprints hold no '='
+      if (eq != std::string::npos) {
+        Result<std::string> key = PinKey(std::string_view(value).substr(0, eq));
+        if (!key.ok()) {
+          return Status::InvalidArgument("--fingerprint URL=SHA256:..: bad URL '" +
+                                         value.substr(0, eq) + "' (" + key.status().message() +
+                                         ")");
+        }
+        Result<Fingerprint> fp = ParseFingerprint(value.substr(eq + 1));
+        if (!fp.ok()) return fp.status().WithContext("--fingerprint for " + *key);
+        flags->pool_fingerprints.emplace_back(*key, value.substr(eq + 1));
+        return true;
       }
       XCR_RETURN_IF_ERROR(ParseFingerprint(value).status());
       if (flags->fingerprint.empty()) {
@@ -183,6 +204,18 @@ Result<Credentials> ResolveCredentials(const ClientFlags& flags, const std::stri
 Result<TlsTrust> ResolveTrust(const ClientFlags& flags, const std::string& url,
                               const PromptFn& prompt) {
   if (flags.insecure) return TlsTrust::Insecure();
+  XCR_ASSIGN_OR_RETURN(std::string key, PinKey(url));
+  std::vector<Fingerprint> own;
+  for (const auto& [pool, text] : flags.pool_fingerprints) {
+    if (pool != key) continue;
+    XCR_ASSIGN_OR_RETURN(Fingerprint fp, ParseFingerprint(text));
+    own.push_back(fp);
+  }
+  if (!own.empty()) {
+    TlsTrust trust = TlsTrust::Pinned(own[0]);
+    trust.extra_pins.assign(own.begin() + 1, own.end());
+    return trust;
+  }
   if (!flags.fingerprint.empty()) {
     XCR_ASSIGN_OR_RETURN(Fingerprint fp, ParseFingerprint(flags.fingerprint));
     TlsTrust trust = TlsTrust::Pinned(fp);
@@ -222,7 +255,8 @@ Result<TlsTrust> ResolveTrust(const ClientFlags& flags, const std::string& url,
   return Status::PermissionDenied(
       "the certificate of " + parsed.Base() +
       " is not signed by a trusted CA. If, after checking on the host, its fingerprint is " +
-      shown + ", pass --fingerprint " + shown);
+      shown + ", pass --fingerprint " + parsed.Base() + "=" + shown + " (or --fingerprint " +
+      shown + " to pin it for every pool of the command)");
 }
 
 }  // namespace xcr::xapi

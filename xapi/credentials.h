@@ -5,8 +5,12 @@
 //                        The password is the rest of the line (it may hold spaces).
 //   XCR_PASSWORD         environment variable with the password; user from --user (default root)
 //   (neither)            a prompt on the terminal, without echo
-//   --fingerprint FP     pin the host certificate's SHA-256 ("SHA256:AB:CD:..."); repeat it for
-//                        the other pool members (each host has its own certificate)
+//   --fingerprint FP     pin the host certificate's SHA-256 ("SHA256:AB:CD:...") for every pool
+//                        of the command; repeat it for the other pool members (each host has its
+//                        own certificate)
+//   --fingerprint URL=FP pin for the pool at URL only (repeatable, also per member); a pool with
+//                        pins of its own ignores the bare ones, the other pools use the bare ones
+//                        (or, without any, the system CA store and trust on first use)
 //   --insecure           no certificate verification (explicit)
 //   (neither)            system CA store; if the host's certificate is not CA-signed and a
 //                        terminal is present, its fingerprint is shown and the user may trust it
@@ -22,6 +26,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/env.h"
@@ -58,11 +63,18 @@ PromptFn TerminalPrompt();
 struct ClientFlags {
   std::string credentials_file;
   std::string user;         // --user (with XCR_PASSWORD or the prompt); default root
-  std::string fingerprint;  // --fingerprint (the first one)
-  // Further --fingerprint values: the other pool members' certificates.
+  std::string fingerprint;  // bare --fingerprint FP (the first one)
+  // Further bare --fingerprint values: the other pool members' certificates.
   std::vector<std::string> extra_fingerprints;
+  // --fingerprint URL=FP, in order: (the pool's PinKey, fingerprint).
+  std::vector<std::pair<std::string, std::string>> pool_fingerprints;
   bool insecure = false;  // --insecure
 };
+// The key pins are matched by: "scheme://host:port" with the host in lower case and the port
+// always given (the scheme's default when the URL has none), so "https://Xen1" and
+// "https://xen1:443" name the same pool. kInvalidArgument for a bad URL.
+Result<std::string> PinKey(std::string_view url);
+
 // If args[*i] is one of the flags above ("--flag VALUE" or "--flag=VALUE"), stores it, advances
 // *i past it and returns true; false if it is not one of ours; kInvalidArgument if its value is
 // missing or it conflicts (--fingerprint with --insecure).
@@ -74,8 +86,9 @@ Result<Credentials> ResolveCredentials(
     const ClientFlags& flags, const std::string& url, Env* env, const PromptFn& prompt,
     const std::function<const char*(const char*)>& getenv_fn = nullptr);
 
-// The trust policy for `url`: --fingerprint, --insecure, plain http (no TLS), or the system CA
-// store with trust-on-first-use through `prompt` when the host's certificate is not CA-signed.
+// The trust policy for `url`: --insecure; the --fingerprint URL=FP pins given for this pool;
+// else the bare --fingerprint pins; plain http (no TLS); or the system CA store with
+// trust-on-first-use through `prompt` when the host's certificate is not CA-signed.
 Result<TlsTrust> ResolveTrust(const ClientFlags& flags, const std::string& url,
                               const PromptFn& prompt);
 

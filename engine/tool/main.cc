@@ -9,7 +9,8 @@
 //   xcr verify [--source URL] --target URL REPLICA [--json]
 //
 // Client flags (every xcr tool): --credentials FILE | --user USER (XCR_PASSWORD or a prompt),
-// --fingerprint SHA256:.. | --insecure. Exit status: 0 success, 1 failure, 2 usage error.
+// --fingerprint [URL=]SHA256:.. (repeatable; with URL= for that pool only) | --insecure.
+// Exit status: 0 success, 1 failure, 2 usage error.
 #include <unistd.h>
 
 #include <atomic>
@@ -60,7 +61,8 @@ constexpr char kUsage[] =
     "      re-export a replica and compare its content digest with the one its run recorded\n"
     "      (full copies) and, with --source, with its source snapshot's\n"
     "client flags: --credentials FILE (mode 0600, lines 'URL USER PASSWORD') | --user USER\n"
-    "  (password from XCR_PASSWORD or a prompt), --fingerprint SHA256:.. | --insecure\n";
+    "  (password from XCR_PASSWORD or a prompt), --fingerprint [URL=]SHA256:.. (repeatable;\n"
+    "  URL= pins that pool only) | --insecure\n";
 
 std::atomic<bool> g_cancel{false};
 void OnSignal(int) { g_cancel.store(true); }

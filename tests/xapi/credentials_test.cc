@@ -163,5 +163,81 @@ TEST(CredentialsTest, TrustFromFlags) {
   EXPECT_EQ(h.mode, TlsTrust::Mode::kSystemCa);
 }
 
+TEST(CredentialsTest, PinKeyNormalisesSchemePortAndCase) {
+  ASSERT_OK_AND_ASSIGN(std::string a, PinKey("https://Xen1.Example"));
+  EXPECT_EQ(a, "https://xen1.example:443");
+  ASSERT_OK_AND_ASSIGN(std::string b, PinKey("xen1.example:443/"));  // bare host = https
+  EXPECT_EQ(a, b);
+  ASSERT_OK_AND_ASSIGN(std::string c, PinKey("http://10.0.0.1"));
+  EXPECT_EQ(c, "http://10.0.0.1:80");
+  ASSERT_OK_AND_ASSIGN(std::string d, PinKey("https://xen1.example:8443"));
+  EXPECT_NE(a, d);
+  EXPECT_STATUS(PinKey("ftp://x").status(), StatusCode::kInvalidArgument);
+}
+
+TEST(CredentialsTest, PerPoolFingerprintsMatchTheirPoolOnly) {
+  const std::string fa = "SHA256:" + std::string(64, 'a');
+  const std::string fb = std::string(64, 'b');
+  const std::string fc = std::string(64, 'c');
+  const std::string fe = std::string(64, 'e');
+  std::vector<std::string> args = {"--fingerprint",
+                                   "https://pool-a.example=" + fa,
+                                   "--fingerprint=https://POOL-B.example:443=" + fb,
+                                   "--fingerprint",
+                                   "https://pool-b.example=" + fc,  // a member of pool b
+                                   "--fingerprint",
+                                   fe};  // bare: every other pool
+  ClientFlags flags;
+  for (size_t i = 0; i < args.size();) {
+    ASSERT_OK_AND_ASSIGN(bool took, TakeClientFlag(args, &i, &flags));
+    ASSERT_TRUE(took);
+  }
+  ASSERT_EQ(flags.pool_fingerprints.size(), 3u);
+  EXPECT_EQ(flags.pool_fingerprints[0].first, "https://pool-a.example:443");
+  EXPECT_EQ(flags.fingerprint, fe);
+
+  ASSERT_OK_AND_ASSIGN(TlsTrust a, ResolveTrust(flags, "https://pool-a.example", nullptr));
+  EXPECT_EQ(a.mode, TlsTrust::Mode::kPinned);
+  EXPECT_EQ(a.pin[0], 0xAA);
+  EXPECT_TRUE(a.extra_pins.empty());  // the bare pin is not added to a pool with its own
+  ASSERT_OK_AND_ASSIGN(TlsTrust b, ResolveTrust(flags, "pool-b.example:443", nullptr));
+  EXPECT_EQ(b.pin[0], 0xBB);
+  ASSERT_EQ(b.extra_pins.size(), 1u);
+  EXPECT_EQ(b.extra_pins[0][0], 0xCC);
+  ASSERT_OK_AND_ASSIGN(TlsTrust other, ResolveTrust(flags, "https://pool-c.example", nullptr));
+  EXPECT_EQ(other.mode, TlsTrust::Mode::kPinned);
+  EXPECT_EQ(other.pin[0], 0xEE);
+
+  // Without a bare pin, a pool with no pin of its own is not pinned (plain http here: no TLS).
+  ClientFlags only_a;
+  only_a.pool_fingerprints = {{"https://pool-a.example:443", fa}};
+  ASSERT_OK_AND_ASSIGN(TlsTrust plain, ResolveTrust(only_a, "http://pool-c.example", nullptr));
+  EXPECT_NE(plain.mode, TlsTrust::Mode::kPinned);
+}
+
+TEST(CredentialsTest, BadPerPoolFingerprintsAreRefused) {
+  const std::string fp = std::string(64, 'a');
+  for (const std::string& value : std::vector<std::string>{"ftp://x=" + fp, "https://x=SHA256:12",
+                                                           "=" + fp, "https://u:p@x=" + fp}) {
+    SCOPED_TRACE(value);
+    std::vector<std::string> args = {"--fingerprint", value};
+    ClientFlags flags;
+    size_t i = 0;
+    EXPECT_STATUS(TakeClientFlag(args, &i, &flags).status(), StatusCode::kInvalidArgument);
+  }
+  // --insecure conflicts with a per-pool pin as with a bare one, in either order.
+  std::vector<std::string> pin_then_insecure = {"--fingerprint", "https://x=" + fp, "--insecure"};
+  ClientFlags flags;
+  size_t i = 0;
+  ASSERT_OK(TakeClientFlag(pin_then_insecure, &i, &flags).status());
+  EXPECT_STATUS(TakeClientFlag(pin_then_insecure, &i, &flags).status(),
+                StatusCode::kInvalidArgument);
+  std::vector<std::string> insecure_then_pin = {"--insecure", "--fingerprint", "https://x=" + fp};
+  ClientFlags f2;
+  size_t j = 0;
+  ASSERT_OK(TakeClientFlag(insecure_then_pin, &j, &f2).status());
+  EXPECT_STATUS(TakeClientFlag(insecure_then_pin, &j, &f2).status(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace xcr::xapi

@@ -113,4 +113,37 @@ python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert c["started"]
 run replicas --target "$DST" --json >"$work/list2.json"
 python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))) == 2' "$work/list2.json"
 
+# Per-pool certificate pins: two HTTPS simulators, each pinned with --fingerprint URL=SHA256.
+fp_of() { sed -n 's/.* fingerprint \(SHA256:[0-9A-Fa-f:]*\).*/\1/p' "$work/$1.out"; }
+start_sim hsrc --https --populate 1 --disk-size 16M
+HSRC=$URL
+start_sim hdst --https
+HDST=$URL
+FP_SRC=$(fp_of hsrc)
+FP_DST=$(fp_of hdst)
+[ -n "$FP_SRC" ] && [ -n "$FP_DST" ] && [ "$FP_SRC" != "$FP_DST" ] ||
+  fail "no distinct fingerprints from the HTTPS simulators"
+hcreds="$work/hcreds"
+printf '%s root xapi-sim\n%s root xapi-sim\n' "$HSRC" "$HDST" >"$hcreds"
+chmod 600 "$hcreds"
+"$XCR" --credentials "$hcreds" --fingerprint "$HSRC=$FP_SRC" --fingerprint "$HDST=$FP_DST" \
+  replicate --source "$HSRC" --vm sim-vm-1 --target "$HDST" --sr "Local storage" --json \
+  >"$work/pinned.json" 2>"$work/pinned.err" || fail "pinned run failed: $(cat "$work/pinned.err")"
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["ok"], j' "$work/pinned.json"
+# The source's pin given for the target too: the target is refused, by name.
+if "$XCR" --credentials "$hcreds" --fingerprint "$HSRC=$FP_SRC" --fingerprint "$HDST=$FP_SRC" \
+    replicas --target "$HDST" >"$work/wrongpin.txt" 2>&1; then
+  fail "a wrong pin for the target was accepted"
+fi
+grep -qF "$HDST" "$work/wrongpin.txt" || fail "the refusal does not name the pool: $(cat "$work/wrongpin.txt")"
+grep -qi "fingerprint" "$work/wrongpin.txt" || fail "the refusal does not say why: $(cat "$work/wrongpin.txt")"
+# The same wrong pin in a replicate names the target pool, and the source alone is fine.
+if "$XCR" --credentials "$hcreds" --fingerprint "$HSRC=$FP_SRC" --fingerprint "$HDST=$FP_SRC" \
+    replicate --source "$HSRC" --vm sim-vm-1 --target "$HDST" --sr "Local storage" \
+    >"$work/wrongpin2.txt" 2>&1; then
+  fail "replicate with a wrong target pin succeeded"
+fi
+grep -qF "target pool $HDST" "$work/wrongpin2.txt" ||
+  fail "replicate refusal does not name the target pool: $(cat "$work/wrongpin2.txt")"
+
 echo "xcr CLI test: all checks passed"
