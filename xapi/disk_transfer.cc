@@ -352,15 +352,18 @@ Status StreamImport(Connection& conn, const std::string& vdi, const std::string&
 
 // A bounded byte ring with one producer and N consumers, each reading every byte. The producer
 // blocks while the slowest live consumer is a full ring behind. Consumers 0..targets-1 are the
-// imports; the ones after are observers, which read in place (Peek/Consume) and do not count
-// when deciding that every target failed.
+// imports; the ones after are observers, which read in place (Peek/Consume), are woken only
+// once `observer_batch` bytes wait for them (not on every write), and do not count when deciding
+// that every target failed.
 class FanoutRing {
  public:
-  FanoutRing(size_t capacity, size_t targets, size_t observers, const std::atomic<bool>* cancel)
+  FanoutRing(size_t capacity, size_t targets, size_t observers, size_t observer_batch,
+             const std::atomic<bool>* cancel)
       : buf_(capacity),
         read_(targets + observers, 0),
         live_(targets + observers, true),
         targets_(targets),
+        observer_batch_(std::min(std::max<size_t>(observer_batch, 1), capacity / 2)),
         cancel_(cancel) {}
 
   // Before Start(), a full ring is an error (the consumers cannot start yet).
@@ -394,6 +397,9 @@ class FanoutRing {
       std::lock_guard<std::mutex> lock(mu_);
       write_ += n;
       cv_.notify_all();
+      for (size_t id = targets_; id < read_.size(); ++id) {
+        if (write_ - read_[id] >= observer_batch_) observer_cv_.notify_all();
+      }
     }
     return Status::OK();
   }
@@ -403,6 +409,7 @@ class FanoutRing {
     closed_ = true;
     final_ = std::move(status);
     cv_.notify_all();
+    observer_cv_.notify_all();
   }
 
   Result<size_t> Read(size_t id, std::span<uint8_t> out) {
@@ -428,14 +435,15 @@ class FanoutRing {
     return n;
   }
 
-  // The next contiguous bytes for consumer `id`, at most `max`, in place: valid until
-  // Consume(id, ...). Empty at the end of a complete stream; the export's error otherwise.
+  // For observer `id`: the next contiguous bytes, at most `max`, in place, once a batch is
+  // there (or the stream ended): valid until Consume(id, ...). Empty at the end of a complete
+  // stream; the export's error otherwise.
   Result<std::span<const uint8_t>> Peek(size_t id, size_t max) {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       uint64_t pos = read_[id];
       uint64_t avail = write_ - pos;
-      if (avail > 0) {
+      if (avail >= observer_batch_ || (avail > 0 && closed_)) {
         size_t off = static_cast<size_t>(pos % buf_.size());
         size_t n = static_cast<size_t>(std::min<uint64_t>({avail, buf_.size() - off, max}));
         return std::span<const uint8_t>(buf_.data() + off, n);
@@ -444,7 +452,7 @@ class FanoutRing {
         if (final_.ok()) return std::span<const uint8_t>();
         return final_.WithContext("source export failed");
       }
-      cv_.wait_for(lock, std::chrono::milliseconds(200));
+      observer_cv_.wait_for(lock, std::chrono::milliseconds(200));
     }
   }
   void Consume(size_t id, size_t n) {
@@ -502,10 +510,12 @@ class FanoutRing {
   std::vector<uint8_t> buf_;
   std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t write_ = 0;          // guarded by mu_
-  std::vector<uint64_t> read_;  // guarded by mu_
-  std::vector<bool> live_;      // guarded by mu_
+  std::condition_variable observer_cv_;  // observers wait here
+  uint64_t write_ = 0;                   // guarded by mu_
+  std::vector<uint64_t> read_;           // guarded by mu_
+  std::vector<bool> live_;               // guarded by mu_
   size_t targets_;
+  size_t observer_batch_;
   Status abort_;          // guarded by mu_
   bool started_ = false;  // guarded by mu_
   bool closed_ = false;   // guarded by mu_
@@ -578,7 +588,7 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
   size_t chunk = std::max<size_t>(options.chunk_size, 256 << 10);
   Sink* observer = options.observer;
   FanoutRing ring(chunk * std::max<size_t>(options.ring_chunks, 2), targets.size(),
-                  observer ? 1 : 0, options.cancel);
+                  observer ? 1 : 0, /*observer_batch=*/chunk / 2, options.cancel);
   TransferOptions target_options = options;
   target_options.progress = nullptr;  // progress is reported for the export
   target_options.observer = nullptr;
