@@ -170,7 +170,8 @@ TEST(SeedPlanTest, SeededObjectsAreWhatTheEngineUsesAsBaseAndListsAsReplica) {
   ApplyInMemory(f.o, changes);
   inv.vdis = {f.o.target.disks[0].vdi, f.o.target.disks[1].vdi};
   std::vector<VmView> snapshots = {f.o.snapshot};
-  engine::BasePlan plan = engine::ChooseBase("job-1", f.vm, snapshots, {inv});
+  std::vector<engine::TargetInventory> targets = {inv};  // the plan points into these
+  engine::BasePlan plan = engine::ChooseBase("job-1", f.vm, snapshots, targets);
   ASSERT_NE(plan.base_snapshot, nullptr) << plan.note;
   EXPECT_EQ(plan.base_snapshot->uuid, "snap-uuid");
   ASSERT_EQ(plan.disks.size(), 2u);
@@ -181,7 +182,7 @@ TEST(SeedPlanTest, SeededObjectsAreWhatTheEngineUsesAsBaseAndListsAsReplica) {
     EXPECT_EQ(plan.disks[i].target_bases[0]->uuid, f.o.target.disks[i].vdi.uuid);
   }
   // Another job finds no base in it.
-  EXPECT_EQ(engine::ChooseBase("job-2", f.vm, snapshots, {inv}).base_snapshot, nullptr);
+  EXPECT_EQ(engine::ChooseBase("job-2", f.vm, snapshots, targets).base_snapshot, nullptr);
 
   engine::ReplicaSelector sel{"job-1", "sched-1", "dst-sr", "vm-uuid"};
   EXPECT_TRUE(engine::IsReplica(f.o.target, sel));
