@@ -140,11 +140,19 @@ int Run(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && args[0] == "export") {
-    return xcr::seed::RunExportCommand({args.begin() + 1, args.end()});
+  // The subcommand may follow client flags (`cr-seed --credentials F export ...`): skip them to
+  // find it, then hand the subcommand every argument but its own name.
+  size_t i = 0;
+  xcr::xapi::ClientFlags ignored;
+  while (i < args.size()) {
+    auto took = xcr::xapi::TakeClientFlag(args, &i, &ignored);
+    if (!took.ok() || !*took) break;
   }
-  if (!args.empty() && args[0] == "import") {
-    return xcr::seed::RunImportCommand({args.begin() + 1, args.end()});
+  if (i < args.size() && (args[i] == "export" || args[i] == "import")) {
+    std::vector<std::string> rest(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(i));
+    rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+    return args[i] == "export" ? xcr::seed::RunExportCommand(rest)
+                               : xcr::seed::RunImportCommand(rest);
   }
   return xcr::seed::Run(args);
 }

@@ -53,6 +53,9 @@ expect_rc 2 "$SEED" export --bogus x
 expect_rc 0 "$SEED" export --help
 grep -q -- "--schedule" "$work/o" || fail "export --help does not document --schedule"
 expect_rc 0 "$SEED" import --help
+# Client flags may come before the subcommand, as in the positional form.
+expect_rc 0 "$SEED" --user root export --help
+grep -q -- "--schedule" "$work/o" || fail "client flag before 'export' not taken: $(cat "$work/o")"
 # Credentials in a URL are refused.
 expect_rc 1 "$SEED" export --source "http://root:pw@127.0.0.1:1" --vm x --job j --schedule s \
   "$work/x"
