@@ -43,7 +43,8 @@ Result<SourceSnapshot> TakeSourceSnapshot(xapi::Connection& conn, const VmView& 
     return catalog.status();
   }
   bool found = false;
-  for (const VmView& s : catalog->SnapshotsOf(vm.ref)) {
+  out.all = catalog->SnapshotsOf(vm.ref);
+  for (const VmView& s : out.all) {
     if (s.ref == ref) {
       out.snapshot = s;
       found = true;

@@ -29,6 +29,7 @@ struct SourceSnapshot {
   std::string datetime;           // the xo:backup:datetime written on it
   std::vector<DiskView> current;  // the VM's disks that were snapshotted, in the VM's order
   std::vector<DiskView> disks;    // their images in the snapshot, same order (keys as tagged)
+  std::vector<VmView> all;        // every snapshot of the VM right after, the new one included
 };
 
 // Snapshots `vm` (a VmView from LoadPoolCatalog) for run `id` (its run_unix_seconds gives the

@@ -12,6 +12,7 @@
 #include "engine/pool_catalog.h"
 #include "engine/replica_metadata.h"
 #include "engine/retention.h"
+#include "engine/source_snapshot.h"
 #include "xapi/api.h"
 
 namespace xcr::engine {
@@ -60,29 +61,12 @@ int ChainLength(const VmView* base) {
   return n + 1;
 }
 
-// Merges `add` into the object's other_config in one set_other_config call.
-Status MergeOtherConfig(xapi::Connection& conn, std::string_view cls, const std::string& ref,
-                        const StringMap& current, const StringMap& add) {
-  StringMap m = current;
-  for (const auto& [k, v] : add) m[k] = v;
-  return xapi::SetOtherConfig(conn, cls, ref, m);
-}
-
 // "SR-NAME (pool host)" for progress lines.
 std::string TargetLabel(const ReplicaWriter& w) {
   std::string pool = w.pool_label();
   size_t scheme = pool.find("://");
   if (scheme != std::string::npos) pool = pool.substr(scheme + 3);
   return w.sr_name() + " (" + pool + ")";
-}
-
-Status DestroySnapshot(xapi::Connection& conn, const VmView& snap) {
-  XCR_RETURN_IF_ERROR(xapi::VmDestroy(conn, snap.ref).WithContext("delete snapshot " + snap.uuid));
-  for (const DiskView& d : snap.disks) {
-    XCR_RETURN_IF_ERROR(
-        xapi::VdiDestroy(conn, d.vdi.ref).WithContext("delete snapshot disk " + d.vdi.uuid));
-  }
-  return Status::OK();
 }
 
 }  // namespace
@@ -168,39 +152,16 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
 
   // Snapshot ([NOBAK] disks left out), then tag it and its disks.
   TaskId snap_task = log_->Begin(vm_task, "snapshot");
-  std::vector<std::string> ignore;
-  std::vector<DiskView> disks;
-  for (const DiskView& d : vm.disks) {
-    (IsNoBackupDisk(d.vdi) ? ignore.push_back(d.vdi.ref) : disks.push_back(d));
-  }
-  auto snap_ref = xapi::VmSnapshot(src, vm.ref, SnapshotName(id), ignore);
-  if (!snap_ref.ok()) {
-    log_->Fail(snap_task, snap_ref.status());
-    return fail(Advise(snap_ref.status(),
+  auto taken = TakeSourceSnapshot(src, vm, id);
+  if (!taken.ok()) {
+    log_->Fail(snap_task, taken.status());
+    return fail(Advise(taken.status(),
                        {.pool = source_pool, .vm = vm.name_label, .operation = "snapshot"}));
   }
-  std::string datetime = FormatBackupDatetime(id.run_unix_seconds);
-  auto after = LoadPoolCatalog(src);
-  if (!after.ok()) return fail(after.status());
-  std::vector<VmView> snapshots = after->SnapshotsOf(vm.ref);
-  const VmView* snap = nullptr;
-  for (const VmView& s : snapshots) {
-    if (s.ref == *snap_ref) snap = &s;
-  }
-  if (!snap) return fail(Status::Internal("the new snapshot " + *snap_ref + " is not listed"));
+  const SourceSnapshot& source = *taken;
+  const VmView* snap = &source.snapshot;
+  const std::vector<DiskView>& disks = source.current;
   out.snapshot_uuid = snap->uuid;
-  Status tagged =
-      MergeOtherConfig(src, "VM", snap->ref, snap->other_config, SnapshotKeys(id, datetime));
-  for (const DiskView& d : snap->disks) {
-    if (!tagged.ok()) break;
-    tagged = MergeOtherConfig(src, "VDI", d.vdi.ref, d.vdi.other_config,
-                              SnapshotVdiKeys(id, datetime, d.vdi.uuid));
-  }
-  if (!tagged.ok()) {
-    log_->Fail(snap_task, tagged);
-    DestroySnapshot(src, *snap).ok();
-    return fail(tagged);
-  }
   log_->SetData(snap_task, "uuid", snap->uuid);
   log_->Succeed(snap_task);
 
@@ -209,24 +170,14 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
   current.disks = disks;
   std::vector<TargetInventory> inventories;
   for (const auto& w : writers) inventories.push_back(w->inventory());
-  BasePlan plan = ChooseBase(options_.job_id, current, snapshots, inventories);
+  BasePlan plan = ChooseBase(options_.job_id, current, source.all, inventories);
   out.base_note = plan.note;
   log_->SetData(vm_task, "base", plan.note);
   int chain = ChainLength(plan.base_snapshot);
 
-  // Map each current disk to its image in the new snapshot.
+  // Each current disk's image in the new snapshot (same order).
   std::vector<const DiskView*> snap_disks;
-  for (const DiskView& cur : disks) {
-    const DiskView* match = nullptr;
-    for (const DiskView& d : snap->disks) {
-      if (d.vdi.snapshot_of == cur.vdi.ref) match = &d;
-    }
-    if (!match) {
-      DestroySnapshot(src, *snap).ok();
-      return fail(Status::Internal("disk " + cur.userdevice + " is missing from the snapshot"));
-    }
-    snap_disks.push_back(match);
-  }
+  for (const DiskView& d : source.disks) snap_disks.push_back(&d);
 
   // Prepare writers.
   auto snap_record = xapi::GetRecord<xapi::VmRecord>(src, snap->ref);
@@ -345,7 +296,7 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
   }
   if (succeeded == 0) {
     // Nothing was replicated from this snapshot: it can never be a base, delete it.
-    DestroySnapshot(src, *snap).ok();
+    DestroySourceSnapshot(src, *snap).ok();
     std::string why;
     for (const TargetOutcome& o : out.targets) {
       if (!o.status.ok()) why += (why.empty() ? "" : "; ") + o.status.message();
@@ -354,22 +305,8 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
   }
 
   // Mark the snapshot exported: from now on it is the base of the next delta.
-  StringMap exported = ExportedKeys(chain);
-  Status marked = MergeOtherConfig(
-      src, "VM", snap->ref,
-      [&] {
-        StringMap m = snap->other_config;
-        for (auto& [k, v] : SnapshotKeys(id, datetime)) m[k] = v;
-        return m;
-      }(),
-      exported);
-  for (const DiskView& d : snap->disks) {
-    if (!marked.ok()) break;
-    StringMap m = d.vdi.other_config;
-    for (auto& [k, v] : SnapshotVdiKeys(id, datetime, d.vdi.uuid)) m[k] = v;
-    marked = MergeOtherConfig(src, "VDI", d.vdi.ref, m, exported);
-  }
-  if (!marked.ok()) return fail(marked.WithContext("mark snapshot " + snap->uuid + " exported"));
+  Status marked = MarkSnapshotExported(src, source, chain);
+  if (!marked.ok()) return fail(marked);
 
   // Retention: replicas per target, then source snapshots (never the new base).
   TaskId ret = log_->Begin(vm_task, "retention");
@@ -387,7 +324,7 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
       std::vector<VmView> mine = now->SnapshotsOf(vm.ref);
       for (const VmView* s : PlanSnapshotPruning(mine, options_.job_id, options_.schedule_id,
                                                  vm.uuid, options_.snapshot_retention, snap->ref)) {
-        retention = DestroySnapshot(src, *s);
+        retention = DestroySourceSnapshot(src, *s);
         if (!retention.ok()) break;
       }
     }
