@@ -4,7 +4,7 @@
 
 namespace xcr::xapi {
 
-nlohmann::json ValueToJson(const Value& v) {
+nlohmann::json ValueToJson(const Value& v, JsonDateTimes datetimes) {
   switch (v.type()) {
     case Value::Type::kNil:
       return nullptr;
@@ -17,15 +17,16 @@ nlohmann::json ValueToJson(const Value& v) {
     case Value::Type::kBool:
       return v.bool_value();
     case Value::Type::kDateTime:
+      if (datetimes == JsonDateTimes::kPlainText) return v.datetime().iso8601;
       return nlohmann::json{{kJsonDateTimeMarker, v.datetime().iso8601}};
     case Value::Type::kArray: {
       nlohmann::json a = nlohmann::json::array();
-      for (const Value& e : v.array()) a.push_back(ValueToJson(e));
+      for (const Value& e : v.array()) a.push_back(ValueToJson(e, datetimes));
       return a;
     }
     case Value::Type::kStruct: {
       nlohmann::json o = nlohmann::json::object();
-      for (const auto& [k, e] : v.structure()) o[k] = ValueToJson(e);
+      for (const auto& [k, e] : v.structure()) o[k] = ValueToJson(e, datetimes);
       return o;
     }
   }

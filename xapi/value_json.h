@@ -22,7 +22,11 @@ namespace xcr::xapi {
 // The member name marking a dateTime.
 inline constexpr const char* kJsonDateTimeMarker = "$dt";
 
-nlohmann::json ValueToJson(const Value& v);
+// How ValueToJson writes a dateTime: tagged (lossless, reads back as a dateTime) or as its plain
+// XML-RPC text (for people reading a tool's output; reads back as a string).
+enum class JsonDateTimes { kTagged, kPlainText };
+
+nlohmann::json ValueToJson(const Value& v, JsonDateTimes datetimes = JsonDateTimes::kTagged);
 Result<Value> ValueFromJson(const nlohmann::json& j, int max_depth = 64);
 
 }  // namespace xcr::xapi

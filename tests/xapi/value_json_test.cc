@@ -27,6 +27,18 @@ TEST(ValueJsonTest, EveryTypeRoundTrips) {
   EXPECT_TRUE(back.Find("when")->is_datetime());
 }
 
+TEST(ValueJsonTest, PlainTextDateTimesForReaders) {
+  Value v(Struct{{"when", Value(DateTime{"20261123T11:40:00Z"})},
+                 {"list", Value(Array{Value(DateTime{"19700101T00:00:00Z"})})}});
+  nlohmann::json j = ValueToJson(v, JsonDateTimes::kPlainText);
+  EXPECT_EQ(j["when"], "20261123T11:40:00Z");
+  EXPECT_EQ(j["list"][0], "19700101T00:00:00Z");
+  // Plain text is not lossless: it reads back as a string.
+  ASSERT_OK_AND_ASSIGN(Value back, ValueFromJson(j));
+  ASSERT_NE(back.Find("when"), nullptr);
+  EXPECT_FALSE(back.Find("when")->is_datetime());
+}
+
 TEST(ValueJsonTest, DeepNestingIsRefused) {
   std::string text(200, '[');
   text += std::string(200, ']');

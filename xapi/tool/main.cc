@@ -22,6 +22,7 @@
 #include "xapi/connection.h"
 #include "xapi/credentials.h"
 #include "xapi/disk_transfer.h"
+#include "xapi/value_json.h"
 
 namespace xcr::xapi {
 namespace {
@@ -52,58 +53,6 @@ int Fail(const Status& s) {
     std::cerr << "\n";
   }
   return 1;
-}
-
-Result<Value> JsonToValue(const nlohmann::json& j, int depth = 0) {
-  if (depth > 64) return Status::InvalidArgument("JSON argument nested too deeply");
-  if (j.is_null()) return Value();
-  if (j.is_boolean()) return Value(j.get<bool>());
-  if (j.is_number_integer()) return Value(j.get<int64_t>());
-  if (j.is_number_unsigned()) return Value(static_cast<int64_t>(j.get<uint64_t>()));
-  if (j.is_number_float()) return Value(j.get<double>());
-  if (j.is_string()) return Value(j.get<std::string>());
-  if (j.is_array()) {
-    Array a;
-    for (const auto& e : j) {
-      XCR_ASSIGN_OR_RETURN(Value v, JsonToValue(e, depth + 1));
-      a.push_back(std::move(v));
-    }
-    return Value(std::move(a));
-  }
-  Struct s;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    XCR_ASSIGN_OR_RETURN(Value v, JsonToValue(it.value(), depth + 1));
-    s.emplace(it.key(), std::move(v));
-  }
-  return Value(std::move(s));
-}
-
-nlohmann::json ValueToJson(const Value& v) {
-  switch (v.type()) {
-    case Value::Type::kNil:
-      return nullptr;
-    case Value::Type::kString:
-      return v.string();
-    case Value::Type::kInt:
-      return v.int_value();
-    case Value::Type::kDouble:
-      return v.double_value();
-    case Value::Type::kBool:
-      return v.bool_value();
-    case Value::Type::kDateTime:
-      return v.datetime().iso8601;
-    case Value::Type::kArray: {
-      nlohmann::json a = nlohmann::json::array();
-      for (const auto& e : v.array()) a.push_back(ValueToJson(e));
-      return a;
-    }
-    case Value::Type::kStruct: {
-      nlohmann::json o = nlohmann::json::object();
-      for (const auto& [k, e] : v.structure()) o[k] = ValueToJson(e);
-      return o;
-    }
-  }
-  return nullptr;
 }
 
 TransferOptions ProgressOptions() {
@@ -143,7 +92,7 @@ int Run(std::vector<std::string> args) {
         return UsageError("call: argument " + std::to_string(i - 2) +
                           " is not JSON (quote strings: '\"OpaqueRef:...\"')");
       }
-      Result<Value> v = JsonToValue(j);
+      Result<Value> v = ValueFromJson(j);
       if (!v.ok()) return UsageError(v.status().message());
       params.push_back(std::move(v).value());
     }
@@ -151,7 +100,7 @@ int Run(std::vector<std::string> args) {
     if (!conn.ok()) return Fail(conn.status());
     Result<Value> r = (*conn)->Call(rest[2], std::move(params));
     if (!r.ok()) return Fail(r.status());
-    std::cout << ValueToJson(*r).dump(2) << "\n";
+    std::cout << ValueToJson(*r, JsonDateTimes::kPlainText).dump(2) << "\n";
     return 0;
   }
   if (cmd == "records") {
@@ -160,7 +109,7 @@ int Run(std::vector<std::string> args) {
     if (!conn.ok()) return Fail(conn.status());
     Result<Value> r = (*conn)->Call(rest[2] + ".get_all_records", {});
     if (!r.ok()) return Fail(r.status());
-    std::cout << ValueToJson(*r).dump(2) << "\n";
+    std::cout << ValueToJson(*r, JsonDateTimes::kPlainText).dump(2) << "\n";
     return 0;
   }
   if (cmd == "export") {

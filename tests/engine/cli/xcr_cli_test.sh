@@ -6,28 +6,7 @@
 set -euo pipefail
 XCR=$1
 SIM=$2
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# Starts a simulator in this shell (not a subshell, so its pid reaches the cleanup trap) and
-# sets URL to the address it printed.
-start_sim() {  # name, extra args...
-  local name=$1; shift
-  "$SIM" --state "$work/$name" --listen 127.0.0.1:0 "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  pids+=($!)
-  for _ in $(seq 100); do
-    grep -q "listening on" "$work/$name.out" 2>/dev/null && break
-    sleep 0.1
-  done
-  URL=$(sed -n 's/^xapi-sim listening on \([^ ]*\).*/\1/p' "$work/$name.out")
-}
+. "$(dirname "$0")/../../testutil/sim_cli.sh"
 start_sim src --populate 1 --disk-size 64M
 SRC=$URL
 start_sim dst

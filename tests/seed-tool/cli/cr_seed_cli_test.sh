@@ -11,25 +11,7 @@ SIM=$2
 XCR=$3
 XAPI=${4:-$(dirname "$XCR")/../xapi/xcr-xapi}
 [ -x "$XAPI" ] || { echo "FAIL: xcr-xapi not found at $XAPI (build it, or pass it as \$4)" >&2; exit 1; }
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# Runs a command expecting exit status $1; its output goes to $work/o.
-expect_rc() {
-  local want=$1; shift
-  set +e
-  "$@" >"$work/o" 2>&1
-  local rc=$?
-  set -e
-  [ "$rc" -eq "$want" ] || fail "$* exited $rc, want $want: $(cat "$work/o")"
-}
+. "$(dirname "$0")/../../testutil/sim_cli.sh"
 
 # --- usage errors (exit 2), before any server exists ---
 expect_rc 2 "$SEED"
@@ -45,16 +27,6 @@ grep -q "credentials in a URL are refused" "$work/o" || fail "URL credentials: $
 grep -q "secret" "$work/o" && fail "the password was echoed"
 
 # --- two pools ---
-start_sim() {  # name, extra args...
-  local name=$1; shift
-  "$SIM" --state "$work/$name" --listen 127.0.0.1:0 "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  pids+=($!)
-  for _ in $(seq 100); do
-    grep -q "listening on" "$work/$name.out" 2>/dev/null && break
-    sleep 0.1
-  done
-  URL=$(sed -n 's/^xapi-sim listening on \([^ ]*\).*/\1/p' "$work/$name.out")
-}
 start_sim src --populate 1 --disk-size 16M
 SRC=$URL
 start_sim dst --populate 1 --disk-size 16M

@@ -9,42 +9,13 @@ set -euo pipefail
 SEED=$1
 SIM=$2
 XCR=$3
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# Starts a simulator in this shell (its pid must reach the trap) and sets URL.
-start_sim() {  # name, extra args...
-  local name=$1; shift
-  "$SIM" --state "$work/$name" --listen 127.0.0.1:0 "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  pids+=($!)
-  for _ in $(seq 100); do
-    grep -q "listening on" "$work/$name.out" 2>/dev/null && break
-    sleep 0.1
-  done
-  URL=$(sed -n 's/^xapi-sim listening on \([^ ]*\).*/\1/p' "$work/$name.out")
-}
+. "$(dirname "$0")/../../testutil/sim_cli.sh"
 start_sim src --populate 1 --disk-size 64M
 SRC=$URL
 start_sim dst
 DST=$URL
 [ -n "$SRC" ] && [ -n "$DST" ] || fail "simulators did not start"
 export XCR_PASSWORD=xapi-sim
-
-expect_rc() {  # want, command...
-  local want=$1; shift
-  set +e
-  "$@" >"$work/o" 2>&1
-  local rc=$?
-  set -e
-  [ "$rc" -eq "$want" ] || fail "'$*' exited $rc, want $want: $(cat "$work/o")"
-}
 
 # Usage: missing flags exit 2, --help exits 0 and documents the command.
 expect_rc 2 "$SEED" export --source "$SRC" --vm sim-vm-1 "$work/seed"
