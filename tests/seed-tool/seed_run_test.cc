@@ -413,6 +413,38 @@ TEST_F(SeedRunTest, RefusesDiskCountUserdeviceAndSizeMismatches) {
                           std::to_string(kDiskSize + 2 * kMiB) + " bytes"});
 }
 
+TEST_F(SeedRunTest, RefusesTargetDisksOnSeveralSrs) {
+  // A two-disk source snapshot, and a target whose second disk is on another SR.
+  ASSERT_OK_AND_ASSIGN(std::string src_sr,
+                       xapi::GetByUuid(src_->conn(), "SR", vm_.disks[0].vdi.sr_uuid));
+  xapi::VdiSpec spec;
+  spec.SR = src_sr;
+  spec.virtual_size = static_cast<int64_t>(kDiskSize);
+  spec.name_label = "data";
+  ASSERT_OK_AND_ASSIGN(std::string data, xapi::VdiCreate(src_->conn(), spec));
+  xapi::VbdSpec vbd;
+  vbd.VM = vm_.ref;
+  vbd.VDI = data;
+  vbd.userdevice = "1";
+  ASSERT_OK(xapi::VbdCreate(src_->conn(), vbd).status());
+  ASSERT_OK_AND_ASSIGN(std::string snap_ref,
+                       xapi::VmSnapshot(src_->conn(), vm_.ref, "two-disk snapshot", {}));
+  ASSERT_OK_AND_ASSIGN(auto rec, xapi::GetRecord<xapi::VmRecord>(src_->conn(), snap_ref));
+  args_.snapshot_uuid = rec.uuid;
+
+  ASSERT_OK_AND_ASSIGN(Value other, dst_->conn().Call("sim.add_sr", {Value("fast-nvme")}));
+  ASSERT_OK(ReplaceTargetDisk("0", kDiskSize).status());
+  spec.SR = other.string();
+  spec.name_label = "imported disk 1";
+  ASSERT_OK_AND_ASSIGN(std::string on_other, xapi::VdiCreate(dst_->conn(), spec));
+  vbd.VM = target_.ref;
+  vbd.VDI = on_other;
+  ASSERT_OK(xapi::VbdCreate(dst_->conn(), vbd).status());
+  ASSERT_OK_AND_ASSIGN(auto other_sr,
+                       xapi::GetRecord<xapi::SrRecord>(dst_->conn(), other.string()));
+  ExpectRefusedUnchanged({"has disks on several SRs", dst_sr_, other_sr.uuid});
+}
+
 // Source and target on one pool and one SR (one connection for both): the seed and the
 // following delta work the same.
 TEST(SeedSamePoolTest, SeedThenDeltaWithinOnePool) {

@@ -175,6 +175,34 @@ Result<Value> FaultSrFull(Ctx& x) {
   return Value();
 }
 
+// sim.add_sr(session, name): another SR attached to the pool master, for tests with several SRs
+// in one pool. It shares the host's block store (and so the first SR's capacity and fault
+// knobs); VDIs created on it are ordinary disks. Returns the new SR's ref.
+Result<Value> AddSr(Ctx& x) {
+  XCR_ASSIGN_OR_RETURN(std::string name, ArgString(x, 1));
+  if (name.empty()) return XapiError("INVALID_VALUE", {"name", ""});
+  const auto& pools = x.db.All("pool");
+  if (pools.empty()) return XapiError("INTERNAL_ERROR", {"no pool"});
+  std::string host = FieldString(pools.begin()->second, "master");
+  const Struct* first = x.db.Get("SR", FieldString(pools.begin()->second, "default_SR"));
+  Struct fields{{"name_label", Value(name)},
+                {"name_description", Value("Simulated copy-on-write storage (shared store)")},
+                {"type", Value("ext")},
+                {"content_type", Value("user")}};
+  if (first != nullptr) {
+    for (const char* k : {"physical_size", "allowed_operations"}) {
+      auto it = first->find(k);
+      if (it != first->end()) fields[k] = it->second;
+    }
+  }
+  std::string sr = x.db.Create("SR", fields);
+  std::string pbd = x.db.Create(
+      "PBD", {{"host", Value(host)}, {"SR", Value(sr)}, {"currently_attached", Value(true)}});
+  x.db.AddToSet("host", host, "PBDs", pbd);
+  x.db.AddToSet("SR", sr, "PBDs", pbd);
+  return Value(sr);
+}
+
 }  // namespace
 
 Status WriteRandom(BlockStore& store, const std::string& disk, uint64_t offset, uint64_t length,
@@ -267,6 +295,7 @@ void RegisterSimMethods(Service& s) {
   s.Register("sim.fault_throttle", {FaultThrottle, 2, 2});
   s.Register("sim.fault_expire_sessions", {FaultExpireSessions, 1, 1});
   s.Register("sim.fault_sr_full", {FaultSrFull, 2, 2});
+  s.Register("sim.add_sr", {AddSr, 2, 2});
   s.Register("sim.fault_clear", {[](Ctx& x) -> Result<Value> {
                                    x.svc.faults().Clear();
                                    return Value();
