@@ -41,10 +41,7 @@ class OfflineSeedTest : public ::testing::Test {
     dst_ = std::make_unique<SimPool>(dir_.File("dst"), 0, kDiskSize);
     ASSERT_OK(src_->Start());
     ASSERT_OK(dst_->Start());
-    ASSERT_OK_AND_ASSIGN(auto cat, src_->Catalog());
-    for (const VmView& v : cat.vms) {
-      if (!v.is_a_snapshot && !v.is_a_template) vm_ = v;
-    }
+    ASSERT_OK_AND_ASSIGN(vm_, src_->FirstVm());
     ASSERT_EQ(vm_.disks.size(), 1u);
     ASSERT_OK_AND_ASSIGN(dst_sr_, dst_->SrUuid());
     ASSERT_OK(src_->conn()

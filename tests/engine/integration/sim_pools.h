@@ -67,6 +67,14 @@ class SimPool {
     XCR_ASSIGN_OR_RETURN(xapi::Value v, conn_->Call("sim.vdi_sha256", {xapi::Value(vdi_ref)}));
     return v.AsString();
   }
+  // The pool's first VM that is neither a snapshot nor a template (populated pools: "the" VM).
+  Result<VmView> FirstVm() {
+    XCR_ASSIGN_OR_RETURN(PoolCatalog cat, Catalog());
+    for (const VmView& v : cat.vms) {
+      if (!v.is_a_snapshot && !v.is_a_template) return v;
+    }
+    return Status::NotFound("no VM on " + url());
+  }
   Status Fault(const std::string& method, xapi::Array args) {
     return conn_->Call(method, std::move(args)).status();
   }
