@@ -33,7 +33,8 @@ constexpr char kImportUsage[] =
     "  --check only verifies the folder (no pool needed).\n";
 constexpr char kClientFlags[] =
     "client flags: --credentials FILE (mode 0600, lines 'URL USER PASSWORD') | --user USER\n"
-    "  (password from XCR_PASSWORD or a prompt), --fingerprint SHA256:.. | --insecure\n";
+    "  (password from XCR_PASSWORD or a prompt), --fingerprint [URL=]SHA256:.. (repeatable; with\n"
+    "  URL= for that pool only) | --insecure\n";
 
 std::atomic<bool> g_cancel{false};
 void OnSignal(int) { g_cancel.store(true); }

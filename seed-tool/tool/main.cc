@@ -31,7 +31,8 @@ constexpr char kUsage[] =
     "  --undo      restore every field the seed changed (JOB_ID SCHEDULE_ID optional)\n"
     "       cr-seed export ... | cr-seed import ...   the offline seed (docs/cr-seed-offline.md)\n"
     "client flags: --credentials FILE (mode 0600, lines 'URL USER PASSWORD') | --user USER\n"
-    "  (password from XCR_PASSWORD or a prompt), --fingerprint SHA256:.. | --insecure\n"
+    "  (password from XCR_PASSWORD or a prompt), --fingerprint [URL=]SHA256:.. (repeatable; with\n"
+    "  URL= for that pool only) | --insecure\n"
     "exit status: 0 done or nothing to change, 1 refused or failed, 2 usage error\n";
 
 int UsageError(const std::string& msg) {
