@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "vhd/stream_parser.h"
 #include "xapi/api.h"
 #include "xapi/http_curl.h"
+#include "xapi/http_stream.h"
 #include "xapi/http_url.h"
 
 namespace xcr::xapi {
@@ -63,11 +65,6 @@ class Meter {
   uint64_t bytes_ = 0;
 };
 
-int XferInfo(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  auto* o = static_cast<const TransferOptions*>(user);
-  return Cancelled(*o) ? 1 : 0;
-}
-
 HttpLimits TransferLimits(const Connection& conn) {
   HttpLimits limits = conn.options().limits;
   limits.total_timeout_ms = 0;  // a disk takes as long as it takes; the idle timeout still holds
@@ -114,85 +111,91 @@ Status WithTask(Connection& conn, const std::string& label, const TransferOption
 
 // ---- export ----
 
-using DataFn = std::function<Status(std::span<const uint8_t>)>;
-
-struct ExportState {
-  CurlEasy* easy = nullptr;
-  const DataFn* on_data = nullptr;
-  Meter* meter = nullptr;
-  Status error;
-  bool status_checked = false;
-  size_t prefix_checked = 0;  // bytes of "HTTP/" compared so far
-  bool prefix_differs = false;
+// Where an export's bytes go: lends writable space in place, then takes back what was filled,
+// so the bytes are received straight into their destination.
+class ExportDestination {
+ public:
+  virtual ~ExportDestination() = default;
+  // Contiguous writable space for the next bytes (never empty); may wait for room.
+  virtual Result<std::span<uint8_t>> Space() = 0;
+  // The first `n` bytes of the last Space() now hold the next bytes of the stream.
+  virtual Status Commit(size_t n) = 0;
 };
 
-size_t ExportWrite(char* p, size_t size, size_t n, void* user) {
-  auto* st = static_cast<ExportState*>(user);
-  size_t len = size * n;
-  if (!st->status_checked) {
-    long code = 0;
-    curl_easy_getinfo(st->easy->get(), CURLINFO_RESPONSE_CODE, &code);
-    if (code != 200) {
-      st->error = Status::IOError("HTTP " + std::to_string(code) + " (expected 200)");
-      return 0;
-    }
-    st->status_checked = true;
-  }
-  static constexpr char kHttp[] = "HTTP/";
-  for (size_t i = 0; i < len && st->prefix_checked < 5 && !st->prefix_differs; ++i) {
-    if (p[i] != kHttp[st->prefix_checked]) st->prefix_differs = true;
-    ++st->prefix_checked;
-  }
-  if (st->prefix_checked == 5 && !st->prefix_differs) {
-    st->error = Status::IOError("the host sent an HTTP response inside the body (an error page)");
-    return 0;
-  }
-  Status s = (*st->on_data)(std::span<const uint8_t>(reinterpret_cast<uint8_t*>(p), len));
-  if (!s.ok()) {
-    st->error = s;
-    return 0;
-  }
-  st->meter->Add(len);
-  st->meter->Pace();
-  return len;
+bool IsRedirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-// Runs the GET; every byte goes through `on_data`.
+// The first bytes of a response body, printable, for an error message.
+std::string BodySnippet(HttpStream& stream) {
+  uint8_t buf[512];
+  size_t have = 0;
+  while (have < 200) {
+    Result<size_t> got = stream.ReadBody(std::span<uint8_t>(buf + have, sizeof buf - have));
+    if (!got.ok() || *got == 0) break;
+    have += *got;
+  }
+  std::string body(reinterpret_cast<const char*>(buf), std::min<size_t>(have, 200));
+  for (char& ch : body) {
+    if (ch < 32 || ch > 126) ch = ' ';
+  }
+  return body;
+}
+
+Status HttpError(HttpStream& stream, const ResponseHead& head, const char* expected) {
+  std::string body = BodySnippet(stream);
+  return Status::IOError(stream.what() + ": HTTP " + std::to_string(head.status) + " (expected " +
+                         expected + ")" + (body.empty() ? std::string() : ": " + body));
+}
+
+// Runs the GET (following up to 3 redirects, each checked with the same trust policy) and
+// receives the body straight into `dest`.
 Status StreamExport(Connection& conn, const std::string& vdi, const std::string& base,
-                    const std::string& task, const DataFn& on_data, const TransferOptions& options,
-                    Meter* meter) {
-  CurlEasy easy(conn.options().tls, TransferLimits(conn));
-  CURL* c = easy.get();
+                    const std::string& task, ExportDestination& dest,
+                    const TransferOptions& options, Meter* meter) {
   std::string url = TransferUrl(conn, options, "/export_raw_vdi", vdi, task, base);
   std::string what = "GET " + TransferHost(conn, options) + "/export_raw_vdi (VDI " + vdi + ")";
-  ExportState st;
-  st.easy = &easy;
-  st.on_data = &on_data;
-  st.meter = meter;
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
-  curl_easy_setopt(c, CURLOPT_BUFFERSIZE,
-                   static_cast<long>(std::min<size_t>(
-                       std::max<size_t>(options.chunk_size, 256 << 10), CURL_MAX_READ_SIZE)));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &ExportWrite);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &st);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &XferInfo);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &options);
-  if (options.max_bytes_per_sec > 0) {
-    curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE,
-                     static_cast<curl_off_t>(options.max_bytes_per_sec));
+  std::unique_ptr<HttpStream> stream;
+  for (int hop = 0;; ++hop) {
+    XCR_ASSIGN_OR_RETURN(stream, HttpStream::Open(conn.options().tls, TransferLimits(conn), url,
+                                                  what, options.cancel));
+    XCR_RETURN_IF_ERROR(stream->SendHead("GET", {"Accept: */*"}));
+    XCR_ASSIGN_OR_RETURN(ResponseHead head, stream->ReadHead());
+    if (head.status == 200) break;
+    std::string location = head.Header("location");
+    if (!IsRedirect(head.status) || location.empty()) return HttpError(*stream, head, "200");
+    if (hop == 3) return Status::IOError(what + ": too many redirects");
+    Result<Url> to = Url::Parse(location);  // log the host only: the query has the session
+    if (!to.ok()) return Status::IOError(what + ": redirected to a bad URL");
+    XCR_LOG(INFO) << what << ": redirected to " << to->Base();
+    url = location;
   }
-  CURLcode rc = curl_easy_perform(c);
+  static constexpr char kHttp[] = "HTTP/";
+  size_t prefix_checked = 0;  // bytes of "HTTP/" compared so far
+  bool prefix_differs = false;
+  for (;;) {
+    if (Cancelled(options)) return Status::Cancelled(what + ": cancelled");
+    XCR_ASSIGN_OR_RETURN(std::span<uint8_t> space, dest.Space());
+    Result<size_t> got = stream->ReadBody(space);
+    if (!got.ok()) {
+      if (got.status().code() == StatusCode::kCancelled) return got.status();
+      return got.status().WithContext("the export stream broke after " +
+                                      std::to_string(meter->bytes()) + " bytes");
+    }
+    if (*got == 0) break;
+    for (size_t i = 0; i < *got && prefix_checked < 5 && !prefix_differs; ++i) {
+      if (space[i] != kHttp[prefix_checked]) prefix_differs = true;
+      ++prefix_checked;
+    }
+    if (prefix_checked == 5 && !prefix_differs) {
+      return Status::IOError(what +
+                             ": the host sent an HTTP response inside the body (an error page)");
+    }
+    XCR_RETURN_IF_ERROR(dest.Commit(*got).WithContext(what));
+    meter->Add(*got);
+    meter->Pace();
+  }
   if (Cancelled(options)) return Status::Cancelled(what + ": cancelled");
-  if (!st.error.ok()) return st.error.WithContext(what);
-  XCR_RETURN_IF_ERROR(easy.ToStatus(rc, what));
-  long code = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  if (code != 200) {
-    return Status::IOError(what + ": HTTP " + std::to_string(code) + " (expected 200)");
-  }
   return Status::OK();
 }
 
@@ -201,51 +204,33 @@ class NullVisitor : public vhd::StreamVisitor {};
 
 // ---- import ----
 
-struct ImportState {
-  Source* source = nullptr;
-  uint64_t length = 0;
-  uint64_t sent = 0;
-  Meter* meter = nullptr;
-  Status error;
-  std::string response;  // first bytes of the response body, for error messages
+// Where an import's bytes come from: lends the next bytes in place until they are consumed.
+class ImportSource {
+ public:
+  virtual ~ImportSource() = default;
+  // The next bytes (at most `max`), valid until Consume; empty at the end of the source.
+  virtual Result<std::span<const uint8_t>> Peek(size_t max) = 0;
+  virtual void Consume(size_t n) = 0;
 };
 
-size_t ImportRead(char* p, size_t size, size_t n, void* user) {
-  auto* st = static_cast<ImportState*>(user);
-  size_t want = static_cast<size_t>(std::min<uint64_t>(size * n, st->length - st->sent));
-  if (want == 0) {
-    // Content-Length reached: the source must be at its end too.
-    uint8_t probe;
-    Result<size_t> extra = st->source->Read(std::span<uint8_t>(&probe, 1));
-    if (extra.ok() && *extra > 0) {
-      st->error = Status::Corruption("the VHD source has more bytes than the announced length " +
-                                     std::to_string(st->length));
-      return CURL_READFUNC_ABORT;
+// An ImportSource over a Source, through one reused buffer.
+class BufferedImportSource : public ImportSource {
+ public:
+  BufferedImportSource(Source& source, size_t buffer) : source_(source), buf_(buffer) {}
+  Result<std::span<const uint8_t>> Peek(size_t max) override {
+    if (pos_ == fill_) {
+      XCR_ASSIGN_OR_RETURN(fill_, source_.Read(std::span<uint8_t>(buf_)));
+      pos_ = 0;
     }
-    return 0;
+    return std::span<const uint8_t>(buf_.data() + pos_, std::min(max, fill_ - pos_));
   }
-  Result<size_t> got = st->source->Read(std::span<uint8_t>(reinterpret_cast<uint8_t*>(p), want));
-  if (!got.ok()) {
-    st->error = got.status();
-    return CURL_READFUNC_ABORT;
-  }
-  if (*got == 0) {
-    st->error = Status::Corruption("the VHD source ended at byte " + std::to_string(st->sent) +
-                                   " of " + std::to_string(st->length));
-    return CURL_READFUNC_ABORT;
-  }
-  st->sent += *got;
-  st->meter->Add(*got);
-  st->meter->Pace();
-  return *got;
-}
+  void Consume(size_t n) override { pos_ += n; }
 
-size_t ImportResponse(char* p, size_t size, size_t n, void* user) {
-  auto* st = static_cast<ImportState*>(user);
-  size_t len = size * n;
-  if (st->response.size() < 512) st->response.append(p, std::min(len, 512 - st->response.size()));
-  return len;
-}
+ private:
+  Source& source_;
+  std::vector<uint8_t> buf_;
+  size_t pos_ = 0, fill_ = 0;
+};
 
 size_t NoBody(char*, size_t, size_t, void*) { return 0; }
 size_t DropBody(char*, size_t size, size_t n, void*) { return size * n; }
@@ -289,10 +274,10 @@ Result<std::string> ProbeImportUrl(Connection& conn, const TransferOptions& opti
   return Status::IOError(what + ": too many redirects");
 }
 
+// Sends exactly `length` bytes of `source`, straight from where it lends them.
 Status StreamImport(Connection& conn, const std::string& vdi, const std::string& task,
-                    Source& source, uint64_t length, const TransferOptions& options, Meter* meter) {
-  CurlEasy easy(conn.options().tls, TransferLimits(conn));
-  CURL* c = easy.get();
+                    ImportSource& source, uint64_t length, const TransferOptions& options,
+                    Meter* meter) {
   std::string what = "PUT " + TransferHost(conn, options) + "/import_raw_vdi (VDI " + vdi + ")";
   XCR_ASSIGN_OR_RETURN(
       std::string url,
@@ -300,66 +285,66 @@ Status StreamImport(Connection& conn, const std::string& vdi, const std::string&
                      what));
   // The probe carries no task (an empty upload must not finish ours); the real one does.
   url += "&task_id=" + UrlEncode(task);
-  ImportState st;
-  st.source = &source;
-  st.length = length;
-  st.meter = meter;
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Transfer-Encoding:");
-  headers = curl_slist_append(headers, "Expect:");
-  headers = curl_slist_append(headers, "Content-Type: application/vhd");
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(c, CURLOPT_UPLOAD_BUFFERSIZE,
-                   static_cast<long>(
-                       std::min<size_t>(std::max<size_t>(options.chunk_size, 256 << 10), 2 << 20)));
-  curl_easy_setopt(c, CURLOPT_READFUNCTION, &ImportRead);
-  curl_easy_setopt(c, CURLOPT_READDATA, &st);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &ImportResponse);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &st);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &XferInfo);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &options);
-  if (options.max_bytes_per_sec > 0) {
-    curl_easy_setopt(c, CURLOPT_MAX_SEND_SPEED_LARGE,
-                     static_cast<curl_off_t>(options.max_bytes_per_sec));
-  }
-  CURLcode rc = curl_easy_perform(c);
-  curl_slist_free_all(headers);
-  if (Cancelled(options)) return Status::Cancelled(what + ": cancelled");
-  if (!st.error.ok()) return st.error.WithContext(what);
-  XCR_RETURN_IF_ERROR(easy.ToStatus(rc, what));
-  long code = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-  if (code != 200) {
-    std::string body = st.response.substr(0, 200);
-    for (char& ch : body) {
-      if (ch < 32 || ch > 126) ch = ' ';
+  XCR_ASSIGN_OR_RETURN(
+      std::unique_ptr<HttpStream> stream,
+      HttpStream::Open(conn.options().tls, TransferLimits(conn), url, what, options.cancel));
+  // The host may refuse the request before reading the body (XAPI answers errors at once and
+  // closes): a failed send is reported with the host's answer when there is one.
+  auto send_failed = [&](const Status& s) -> Status {
+    if (s.code() == StatusCode::kCancelled) return s;
+    Result<ResponseHead> head = stream->ReadHead(/*timeout_ms=*/1000);
+    if (head.ok() && head->status != 200) return HttpError(*stream, *head, "200");
+    return s;
+  };
+  Status head_sent = stream->SendHead(
+      "PUT", {"Content-Type: application/vhd", "Content-Length: " + std::to_string(length)});
+  if (!head_sent.ok()) return send_failed(head_sent);
+  const size_t max_send = std::max<size_t>(options.chunk_size, 256 << 10);
+  uint64_t sent = 0;
+  while (sent < length) {
+    if (Cancelled(options)) return Status::Cancelled(what + ": cancelled");
+    XCR_ASSIGN_OR_RETURN(
+        std::span<const uint8_t> data,
+        source.Peek(static_cast<size_t>(std::min<uint64_t>(max_send, length - sent))));
+    if (data.empty()) {
+      return Status::Corruption(what + ": the VHD source ended at byte " + std::to_string(sent) +
+                                " of " + std::to_string(length));
     }
-    return Status::IOError(what + ": HTTP " + std::to_string(code) +
-                           (body.empty() ? std::string() : " (" + body + ")"));
+    Status s = stream->Send(data);
+    if (!s.ok()) {
+      return send_failed(s).WithContext("after " + std::to_string(sent) + " of " +
+                                        std::to_string(length) + " bytes");
+    }
+    source.Consume(data.size());
+    sent += data.size();
+    meter->Add(data.size());
+    meter->Pace();
   }
-  if (st.sent != length) {
-    return Status::IOError(what + ": sent " + std::to_string(st.sent) + " of " +
-                           std::to_string(length) + " bytes");
+  // Content-Length reached: the source must be at its end too.
+  XCR_ASSIGN_OR_RETURN(std::span<const uint8_t> extra, source.Peek(1));
+  if (!extra.empty()) {
+    return Status::Corruption(what + ": the VHD source has more bytes than the announced length " +
+                              std::to_string(length));
   }
+  XCR_ASSIGN_OR_RETURN(ResponseHead head, stream->ReadHead());
+  if (head.status != 200) return HttpError(*stream, head, "200");
   return Status::OK();
 }
 
 // ---- pipe ----
 
-// A bounded byte ring with one producer and N consumers, each reading every byte. The producer
-// blocks while the slowest live consumer is a full ring behind. Consumers 0..targets-1 are the
-// imports; the ones after are observers, which read in place (Peek/Consume), are woken only
-// once `observer_batch` bytes wait for them (not on every write), and do not count when deciding
-// that every target failed.
+// A bounded byte ring with one producer and N consumers, each reading every byte, all in place:
+// the producer fills the space it is lent (WriteSpace/CommitWrite), consumers read the bytes
+// where they lie (Peek/Consume). The producer waits while the slowest live consumer is a full
+// ring behind. Consumers 0..targets-1 are the imports, woken as soon as bytes arrive; the ones
+// after are observers, woken only once `observer_batch` bytes wait for them (not on every
+// write), and not counted when deciding that every target failed.
 class FanoutRing {
  public:
   FanoutRing(size_t capacity, size_t targets, size_t observers, size_t observer_batch,
              const std::atomic<bool>* cancel)
-      : buf_(capacity),
+      : buf_(new uint8_t[capacity]),
+        capacity_(capacity),
         read_(targets + observers, 0),
         live_(targets + observers, true),
         targets_(targets),
@@ -373,35 +358,34 @@ class FanoutRing {
     cv_.notify_all();
   }
 
-  Status Write(std::span<const uint8_t> data) {
-    while (!data.empty()) {
-      uint64_t space;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        for (;;) {
-          if (cancel_ != nullptr && cancel_->load()) return Status::Cancelled("cancelled");
-          if (!abort_.ok()) return abort_;
-          if (started_ && NoneLive()) return Status::Unavailable("every target failed");
-          space = buf_.size() - (write_ - MinRead());
-          if (space > 0) break;
-          if (!started_) {
-            return Status::ResourceExhausted(
-                "the VHD header and BAT do not fit in the transfer ring; raise ring_chunks");
-          }
-          cv_.wait_for(lock, std::chrono::milliseconds(200));
-        }
+  // Contiguous free space at the write position (never empty); waits while the ring is full.
+  Result<std::span<uint8_t>> WriteSpace() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (cancel_ != nullptr && cancel_->load()) return Status::Cancelled("cancelled");
+      if (!abort_.ok()) return abort_;
+      if (started_ && NoneLive()) return Status::Unavailable("every target failed");
+      uint64_t space = capacity_ - (write_ - MinRead());
+      if (space > 0) {
+        size_t off = static_cast<size_t>(write_ % capacity_);
+        size_t n = static_cast<size_t>(std::min<uint64_t>(space, capacity_ - off));
+        return std::span<uint8_t>(buf_.get() + off, n);
       }
-      size_t n = static_cast<size_t>(std::min<uint64_t>(space, data.size()));
-      CopyIn(write_, data.subspan(0, n));
-      data = data.subspan(n);
-      std::lock_guard<std::mutex> lock(mu_);
-      write_ += n;
-      cv_.notify_all();
-      for (size_t id = targets_; id < read_.size(); ++id) {
-        if (write_ - read_[id] >= observer_batch_) observer_cv_.notify_all();
+      if (!started_) {
+        return Status::ResourceExhausted(
+            "the VHD header and BAT do not fit in the transfer ring; raise ring_chunks");
       }
+      cv_.wait_for(lock, std::chrono::milliseconds(200));
     }
-    return Status::OK();
+  }
+  // The first `n` bytes of the last WriteSpace() are written.
+  void CommitWrite(size_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    write_ += n;
+    cv_.notify_all();
+    for (size_t id = targets_; id < read_.size(); ++id) {
+      if (write_ - read_[id] >= observer_batch_) observer_cv_.notify_all();
+    }
   }
 
   void Close(Status status) {
@@ -412,47 +396,27 @@ class FanoutRing {
     observer_cv_.notify_all();
   }
 
-  Result<size_t> Read(size_t id, std::span<uint8_t> out) {
-    uint64_t pos, avail;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      for (;;) {
-        pos = read_[id];
-        avail = write_ - pos;
-        if (avail > 0) break;
-        if (closed_) {
-          if (final_.ok()) return size_t{0};
-          return final_.WithContext("source export failed");
-        }
-        cv_.wait_for(lock, std::chrono::milliseconds(200));
-      }
-    }
-    size_t n = static_cast<size_t>(std::min<uint64_t>(avail, out.size()));
-    CopyOut(pos, out.subspan(0, n));
-    std::lock_guard<std::mutex> lock(mu_);
-    read_[id] += n;
-    cv_.notify_all();
-    return n;
-  }
-
-  // For observer `id`: the next contiguous bytes, at most `max`, in place, once a batch is
-  // there (or the stream ended): valid until Consume(id, ...). Empty at the end of a complete
-  // stream; the export's error otherwise.
+  // For consumer `id`: the next contiguous bytes, at most `max`, in place, valid until
+  // Consume(id, ...); targets get them as soon as there are any, observers once a batch is
+  // there (or the stream ended). Empty at the end of a complete stream; the export's error
+  // otherwise.
   Result<std::span<const uint8_t>> Peek(size_t id, size_t max) {
+    const bool observer = id >= targets_;
+    const uint64_t want = observer ? observer_batch_ : 1;
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       uint64_t pos = read_[id];
       uint64_t avail = write_ - pos;
-      if (avail >= observer_batch_ || (avail > 0 && closed_)) {
-        size_t off = static_cast<size_t>(pos % buf_.size());
-        size_t n = static_cast<size_t>(std::min<uint64_t>({avail, buf_.size() - off, max}));
-        return std::span<const uint8_t>(buf_.data() + off, n);
+      if (avail >= want || (avail > 0 && closed_)) {
+        size_t off = static_cast<size_t>(pos % capacity_);
+        size_t n = static_cast<size_t>(std::min<uint64_t>({avail, capacity_ - off, max}));
+        return std::span<const uint8_t>(buf_.get() + off, n);
       }
       if (closed_) {
         if (final_.ok()) return std::span<const uint8_t>();
         return final_.WithContext("source export failed");
       }
-      observer_cv_.wait_for(lock, std::chrono::milliseconds(200));
+      (observer ? observer_cv_ : cv_).wait_for(lock, std::chrono::milliseconds(200));
     }
   }
   void Consume(size_t id, size_t n) {
@@ -473,8 +437,8 @@ class FanoutRing {
     cv_.notify_all();
   }
 
-  // Consumer `id` failed in a way that must stop the export: the producer's next Write returns
-  // `status`. The consumer is dropped.
+  // Consumer `id` failed in a way that must stop the export: the producer's next WriteSpace
+  // returns `status`. The consumer is dropped.
   void Abort(size_t id, Status status) {
     std::lock_guard<std::mutex> lock(mu_);
     live_[id] = false;
@@ -494,20 +458,11 @@ class FanoutRing {
     }
     return m;
   }
-  void CopyIn(uint64_t pos, std::span<const uint8_t> data) {
-    size_t off = static_cast<size_t>(pos % buf_.size());
-    size_t first = std::min(data.size(), buf_.size() - off);
-    std::memcpy(buf_.data() + off, data.data(), first);
-    std::memcpy(buf_.data(), data.data() + first, data.size() - first);
-  }
-  void CopyOut(uint64_t pos, std::span<uint8_t> out) {
-    size_t off = static_cast<size_t>(pos % buf_.size());
-    size_t first = std::min(out.size(), buf_.size() - off);
-    std::memcpy(out.data(), buf_.data() + off, first);
-    std::memcpy(out.data() + first, buf_.data(), out.size() - first);
-  }
 
-  std::vector<uint8_t> buf_;
+  // Not value-initialised: the ring is written before it is read, and zeroing it would touch
+  // every page up front.
+  std::unique_ptr<uint8_t[]> buf_;
+  size_t capacity_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable observer_cv_;  // observers wait here
@@ -523,14 +478,68 @@ class FanoutRing {
   const std::atomic<bool>* cancel_;
 };
 
-class RingSource : public Source {
+// Target `id`'s view of the ring.
+class RingImportSource : public ImportSource {
  public:
-  RingSource(FanoutRing* ring, size_t id) : ring_(ring), id_(id) {}
-  Result<size_t> Read(std::span<uint8_t> buf) override { return ring_->Read(id_, buf); }
+  RingImportSource(FanoutRing* ring, size_t id) : ring_(ring), id_(id) {}
+  Result<std::span<const uint8_t>> Peek(size_t max) override { return ring_->Peek(id_, max); }
+  void Consume(size_t n) override { ring_->Consume(id_, n); }
 
  private:
   FanoutRing* ring_;
   size_t id_;
+};
+
+// ExportVdi's destination: one reused buffer, each filling parsed, observed and written to the
+// sink.
+class SinkDestination : public ExportDestination {
+ public:
+  SinkDestination(size_t buffer, vhd::StreamParser& parser, Meter& meter, Sink* observer,
+                  Sink& sink)
+      : buf_(buffer), parser_(parser), meter_(meter), observer_(observer), sink_(sink) {}
+  Result<std::span<uint8_t>> Space() override { return std::span<uint8_t>(buf_); }
+  Status Commit(size_t n) override {
+    std::span<const uint8_t> data(buf_.data(), n);
+    XCR_RETURN_IF_ERROR(parser_.Feed(data));
+    if (parser_.metadata_ready()) meter_.total = parser_.total_length();
+    if (observer_ != nullptr) {
+      XCR_RETURN_IF_ERROR(observer_->Write(data).WithContext("export observer"));
+    }
+    return sink_.Write(data);
+  }
+
+ private:
+  std::vector<uint8_t> buf_;
+  vhd::StreamParser& parser_;
+  Meter& meter_;
+  Sink* observer_;
+  Sink& sink_;
+};
+
+// PipeVdi's destination: the ring itself; bytes are parsed where they landed, and the targets
+// start once the header and BAT gave the stream's length.
+class RingDestination : public ExportDestination {
+ public:
+  RingDestination(FanoutRing& ring, vhd::StreamParser& parser,
+                  std::function<void(uint64_t)> on_length)
+      : ring_(ring), parser_(parser), on_length_(std::move(on_length)) {}
+  Result<std::span<uint8_t>> Space() override {
+    XCR_ASSIGN_OR_RETURN(space_, ring_.WriteSpace());
+    return space_;
+  }
+  Status Commit(size_t n) override {
+    bool was_ready = parser_.metadata_ready();
+    XCR_RETURN_IF_ERROR(parser_.Feed(space_.subspan(0, n)));
+    if (!was_ready && parser_.metadata_ready()) on_length_(parser_.total_length());
+    ring_.CommitWrite(n);
+    return Status::OK();
+  }
+
+ private:
+  FanoutRing& ring_;
+  vhd::StreamParser& parser_;
+  std::function<void(uint64_t)> on_length_;
+  std::span<uint8_t> space_;
 };
 
 }  // namespace
@@ -540,16 +549,10 @@ Result<uint64_t> ExportVdi(Connection& conn, const std::string& vdi, const std::
   Meter meter(options);
   NullVisitor visitor;
   vhd::StreamParser parser(&visitor);
-  DataFn on_data = [&](std::span<const uint8_t> data) -> Status {
-    XCR_RETURN_IF_ERROR(parser.Feed(data));
-    if (parser.metadata_ready()) meter.total = parser.total_length();
-    if (options.observer) {
-      XCR_RETURN_IF_ERROR(options.observer->Write(data).WithContext("export observer"));
-    }
-    return sink.Write(data);
-  };
+  SinkDestination dest(std::max<size_t>(options.chunk_size, 256 << 10), parser, meter,
+                       options.observer, sink);
   Status s = WithTask(conn, "xcr export " + vdi, options, [&](const std::string& task) {
-    XCR_RETURN_IF_ERROR(StreamExport(conn, vdi, base, task, on_data, options, &meter));
+    XCR_RETURN_IF_ERROR(StreamExport(conn, vdi, base, task, dest, options, &meter));
     XCR_RETURN_IF_ERROR(
         parser.Finish().WithContext("export of VDI " + vdi + " ended early or is malformed"));
     return options.observer ? options.observer->Finish().WithContext("export observer")
@@ -561,8 +564,10 @@ Result<uint64_t> ExportVdi(Connection& conn, const std::string& vdi, const std::
   return meter.bytes();
 }
 
-Status ImportVdi(Connection& conn, const std::string& vdi, Source& source, uint64_t length,
-                 const TransferOptions& options) {
+namespace {
+
+Status ImportFrom(Connection& conn, const std::string& vdi, ImportSource& source, uint64_t length,
+                  const TransferOptions& options) {
   Meter meter(options);
   meter.total = length;
   Status s = WithTask(conn, "xcr import " + vdi, options, [&](const std::string& task) {
@@ -570,6 +575,14 @@ Status ImportVdi(Connection& conn, const std::string& vdi, Source& source, uint6
   });
   meter.Final();
   return s;
+}
+
+}  // namespace
+
+Status ImportVdi(Connection& conn, const std::string& vdi, Source& source, uint64_t length,
+                 const TransferOptions& options) {
+  BufferedImportSource buffered(source, std::max<size_t>(options.chunk_size, 256 << 10));
+  return ImportFrom(conn, vdi, buffered, length, options);
 }
 
 bool PipeResult::any_succeeded() const {
@@ -617,9 +630,9 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
   auto start_targets = [&](uint64_t length) {
     for (size_t i = 0; i < targets.size(); ++i) {
       threads.emplace_back([&, i, length] {
-        RingSource src(&ring, i);
+        RingImportSource src(&ring, i);
         result.targets[i] =
-            ImportVdi(*targets[i].conn, targets[i].vdi, src, length, target_options);
+            ImportFrom(*targets[i].conn, targets[i].vdi, src, length, target_options);
         states[i].store(static_cast<int>(result.targets[i].ok() ? TargetProgress::State::kDone
                                                                 : TargetProgress::State::kFailed));
         ring.Drop(i);
@@ -652,17 +665,12 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
     ring.Start();
   };
 
-  DataFn on_data = [&](std::span<const uint8_t> data) -> Status {
-    bool was_ready = parser.metadata_ready();
-    XCR_RETURN_IF_ERROR(parser.Feed(data));
-    if (!was_ready && parser.metadata_ready()) {
-      meter.total = parser.total_length();
-      start_targets(parser.total_length());
-    }
-    return ring.Write(data);
-  };
+  RingDestination dest(ring, parser, [&](uint64_t length) {
+    meter.total = length;
+    start_targets(length);
+  });
   result.source = WithTask(source, "xcr export " + vdi, options, [&](const std::string& task) {
-    Status s = StreamExport(source, vdi, base, task, on_data, export_options, &meter);
+    Status s = StreamExport(source, vdi, base, task, dest, export_options, &meter);
     if (s.ok()) s = parser.Finish().WithContext("export of VDI " + vdi + " ended early");
     ring.Close(s);
     return s;
