@@ -4,8 +4,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -372,8 +372,19 @@ class FanoutRing {
         return std::span<uint8_t>(buf_.get() + off, n);
       }
       if (!started_) {
-        return Status::ResourceExhausted(
-            "the VHD header and BAT do not fit in the transfer ring; raise ring_chunks");
+        // Nobody reads before Start(): the ring holds bytes [0, write_) at their own offsets,
+        // and a larger ring keeps them there.
+        if (capacity_ >= kMaxStartCapacity) {
+          return Status::ResourceExhausted("the VHD header and BAT are larger than " +
+                                           std::to_string(kMaxStartCapacity >> 20) +
+                                           " MiB: not a VHD this tool can stream");
+        }
+        size_t grown = std::min(capacity_ * 2, kMaxStartCapacity);
+        std::unique_ptr<uint8_t[]> bigger(new uint8_t[grown]);
+        std::memcpy(bigger.get(), buf_.get(), static_cast<size_t>(write_));
+        buf_ = std::move(bigger);
+        capacity_ = grown;
+        continue;
       }
       cv_.wait_for(lock, std::chrono::milliseconds(200));
     }
@@ -458,6 +469,9 @@ class FanoutRing {
     }
     return m;
   }
+
+  // A VHD of the largest size (2040 GiB) has a 4 MiB BAT.
+  static constexpr size_t kMaxStartCapacity = 64 << 20;
 
   // Not value-initialised: the ring is written before it is read, and zeroing it would touch
   // every page up front.

@@ -56,9 +56,11 @@ struct TransferOptions {
   const std::atomic<bool>* cancel = nullptr;
   // How long to wait for the task to finish after the stream ended.
   uint64_t task_timeout_micros = 600'000'000;
-  // Size of each buffer of the pipe's ring and of curl's receive buffer.
-  size_t chunk_size = 1 << 20;
-  // Number of chunks in a pipe's ring (memory = chunk_size * ring_chunks).
+  // Largest piece moved at once: an import's send, ExportVdi's receive buffer (>= 256 KiB).
+  size_t chunk_size = 256 << 10;
+  // Number of chunks in a pipe's ring (memory = chunk_size * ring_chunks; 4 MiB by default, a
+  // size that stays in the processor's caches). Until the targets start, the ring grows as
+  // needed (up to 64 MiB) to hold the VHD header and BAT, which give the stream's length.
   size_t ring_chunks = 16;
   // A tap on the export: when set, fed every byte of the export stream exactly once, in order,
   // then Finish() once the stream ended complete. ExportVdi calls it on the receiving thread;

@@ -45,6 +45,8 @@ Result<std::unique_ptr<HttpStream>> HttpStream::Open(const TlsTrust& trust,
   CURL* c = s->easy_->get();
   curl_easy_setopt(c, CURLOPT_URL, base.c_str());
   curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+  // curl_easy_recv reads at most this much per call (16 KiB by default): take the largest.
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, static_cast<long>(CURL_MAX_READ_SIZE));
   CURLcode rc = curl_easy_perform(c);
   XCR_RETURN_IF_ERROR(s->easy_->ToStatus(rc, s->what_));
   curl_socket_t sock = CURL_SOCKET_BAD;
