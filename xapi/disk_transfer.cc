@@ -274,10 +274,14 @@ Result<std::string> ProbeImportUrl(Connection& conn, const TransferOptions& opti
   return Status::IOError(what + ": too many redirects");
 }
 
-// Sends exactly `length` bytes of `source`, straight from where it lends them.
+// The length of an import's stream, given when the caller learns it; may wait. PipeVdi's
+// targets get ready (task, redirect probe) while the export's header and BAT are on their way.
+using LengthFn = std::function<Result<uint64_t>()>;
+
+// Sends exactly the stream's length of bytes of `source`, straight from where it lends them.
 Status StreamImport(Connection& conn, const std::string& vdi, const std::string& task,
-                    ImportSource& source, uint64_t length, const TransferOptions& options,
-                    Meter* meter) {
+                    ImportSource& source, const LengthFn& stream_length,
+                    const TransferOptions& options, Meter* meter) {
   std::string what = "PUT " + TransferHost(conn, options) + "/import_raw_vdi (VDI " + vdi + ")";
   XCR_ASSIGN_OR_RETURN(
       std::string url,
@@ -285,6 +289,8 @@ Status StreamImport(Connection& conn, const std::string& vdi, const std::string&
                      what));
   // The probe carries no task (an empty upload must not finish ours); the real one does.
   url += "&task_id=" + UrlEncode(task);
+  XCR_ASSIGN_OR_RETURN(const uint64_t length, stream_length());
+  meter->total = length;
   XCR_ASSIGN_OR_RETURN(
       std::unique_ptr<HttpStream> stream,
       HttpStream::Open(conn.options().tls, TransferLimits(conn), url, what, options.cancel));
@@ -351,11 +357,27 @@ class FanoutRing {
         observer_batch_(std::min(std::max<size_t>(observer_batch, 1), capacity / 2)),
         cancel_(cancel) {}
 
-  // Before Start(), a full ring is an error (the consumers cannot start yet).
-  void Start() {
+  // The producer found the stream's `length`: consumers may read. Until then the ring grows
+  // when full.
+  void Start(uint64_t length) {
     std::lock_guard<std::mutex> lock(mu_);
     started_ = true;
+    length_ = length;
     cv_.notify_all();
+  }
+  // For consumers: the stream's length once the ring started; the export's error if it ended
+  // first, kCancelled if cancelled.
+  Result<uint64_t> WaitStart() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (started_) return length_;
+      if (cancel_ != nullptr && cancel_->load()) return Status::Cancelled("cancelled");
+      if (closed_) {
+        if (final_.ok()) return Status::Internal("the export ended before its length was known");
+        return final_.WithContext("source export failed");
+      }
+      cv_.wait_for(lock, std::chrono::milliseconds(200));
+    }
   }
 
   // Contiguous free space at the write position (never empty); waits while the ring is full.
@@ -487,6 +509,7 @@ class FanoutRing {
   size_t observer_batch_;
   Status abort_;          // guarded by mu_
   bool started_ = false;  // guarded by mu_
+  uint64_t length_ = 0;   // guarded by mu_
   bool closed_ = false;   // guarded by mu_
   Status final_;          // guarded by mu_
   const std::atomic<bool>* cancel_;
@@ -580,12 +603,11 @@ Result<uint64_t> ExportVdi(Connection& conn, const std::string& vdi, const std::
 
 namespace {
 
-Status ImportFrom(Connection& conn, const std::string& vdi, ImportSource& source, uint64_t length,
-                  const TransferOptions& options) {
+Status ImportFrom(Connection& conn, const std::string& vdi, ImportSource& source,
+                  const LengthFn& stream_length, const TransferOptions& options) {
   Meter meter(options);
-  meter.total = length;
   Status s = WithTask(conn, "xcr import " + vdi, options, [&](const std::string& task) {
-    return StreamImport(conn, vdi, task, source, length, options, &meter);
+    return StreamImport(conn, vdi, task, source, stream_length, options, &meter);
   });
   meter.Final();
   return s;
@@ -596,7 +618,8 @@ Status ImportFrom(Connection& conn, const std::string& vdi, ImportSource& source
 Status ImportVdi(Connection& conn, const std::string& vdi, Source& source, uint64_t length,
                  const TransferOptions& options) {
   BufferedImportSource buffered(source, std::max<size_t>(options.chunk_size, 256 << 10));
-  return ImportFrom(conn, vdi, buffered, length, options);
+  return ImportFrom(
+      conn, vdi, buffered, [length]() -> Result<uint64_t> { return length; }, options);
 }
 
 bool PipeResult::any_succeeded() const {
@@ -641,47 +664,48 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
   NullVisitor visitor;
   vhd::StreamParser parser(&visitor);
 
-  auto start_targets = [&](uint64_t length) {
-    for (size_t i = 0; i < targets.size(); ++i) {
-      threads.emplace_back([&, i, length] {
-        RingImportSource src(&ring, i);
-        result.targets[i] =
-            ImportFrom(*targets[i].conn, targets[i].vdi, src, length, target_options);
-        states[i].store(static_cast<int>(result.targets[i].ok() ? TargetProgress::State::kDone
-                                                                : TargetProgress::State::kFailed));
-        ring.Drop(i);
-        if (!result.targets[i].ok()) {
-          XCR_LOG(WARN) << "pipe target " << i << " (VDI " << targets[i].vdi
-                        << ") failed and is dropped: " << result.targets[i].ToString();
+  // The targets start at once: each creates its task and learns where to send (the redirect
+  // probe) while the export's header and BAT are on their way, then waits for the length.
+  for (size_t i = 0; i < targets.size(); ++i) {
+    threads.emplace_back([&, i] {
+      RingImportSource src(&ring, i);
+      result.targets[i] = ImportFrom(
+          *targets[i].conn, targets[i].vdi, src, [&ring] { return ring.WaitStart(); },
+          target_options);
+      states[i].store(static_cast<int>(result.targets[i].ok() ? TargetProgress::State::kDone
+                                                              : TargetProgress::State::kFailed));
+      ring.Drop(i);
+      if (!result.targets[i].ok()) {
+        XCR_LOG(WARN) << "pipe target " << i << " (VDI " << targets[i].vdi
+                      << ") failed and is dropped: " << result.targets[i].ToString();
+      }
+    });
+  }
+  auto start_observer = [&] {
+    threads.emplace_back([&, id = targets.size()] {
+      for (;;) {
+        Result<std::span<const uint8_t>> got = ring.Peek(id, chunk);
+        if (!got.ok()) return;  // the export failed and reports why
+        if (got->empty()) {
+          observed = observer->Finish();
+        } else {
+          observed = observer->Write(*got);
+          ring.Consume(id, got->size());
         }
-      });
-    }
-    if (observer) {
-      threads.emplace_back([&, id = targets.size()] {
-        for (;;) {
-          Result<std::span<const uint8_t>> got = ring.Peek(id, chunk);
-          if (!got.ok()) return;  // the export failed and reports why
-          if (got->empty()) {
-            observed = observer->Finish();
-          } else {
-            observed = observer->Write(*got);
-            ring.Consume(id, got->size());
-          }
-          if (!observed.ok()) {
-            observed = observed.WithContext("export observer");
-            ring.Abort(id, observed);
-            XCR_LOG(WARN) << "export of VDI " << vdi << " stopped: " << observed.ToString();
-          }
-          if (got->empty() || !observed.ok()) return;
+        if (!observed.ok()) {
+          observed = observed.WithContext("export observer");
+          ring.Abort(id, observed);
+          XCR_LOG(WARN) << "export of VDI " << vdi << " stopped: " << observed.ToString();
         }
-      });
-    }
-    ring.Start();
+        if (got->empty() || !observed.ok()) return;
+      }
+    });
   };
 
   RingDestination dest(ring, parser, [&](uint64_t length) {
     meter.total = length;
-    start_targets(length);
+    if (observer) start_observer();
+    ring.Start(length);
   });
   result.source = WithTask(source, "xcr export " + vdi, options, [&](const std::string& task) {
     Status s = StreamExport(source, vdi, base, task, dest, export_options, &meter);
@@ -694,9 +718,7 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
   // An observer failing after the last byte (its Finish) fails the transfer too.
   if (result.source.ok() && !observed.ok()) result.source = observed;
   result.bytes = meter.bytes();
-  if (threads.empty()) {
-    for (auto& t : result.targets) t = result.source.WithContext("not started");
-  } else if (!result.source.ok()) {
+  if (!result.source.ok()) {
     // Nothing that came from a failed export counts as a success.
     for (auto& t : result.targets) {
       if (t.ok()) t = result.source.WithContext("source export failed");

@@ -240,5 +240,25 @@ TEST_F(DiskTransferObserverTest, PipeRingGrowsToHoldALargeBat) {
   }
 }
 
+// The targets get ready (task, redirect probe) before the export's length is known; an export
+// that fails before that leaves every target failed with the export's error, and no import task
+// behind on the target.
+TEST_F(DiskTransferObserverTest, ExportFailingBeforeItsLengthFailsEveryTargetAndLeavesNoTask) {
+  std::vector<PipeTarget> targets = Targets(2);
+  PipeResult r = PipeVdi(*conn_, "OpaqueRef:no-such-vdi", "", targets, SmallRing());
+  ASSERT_FALSE(r.source.ok());
+  EXPECT_NE(r.source.message().find("HTTP 500"), std::string::npos) << r.source.ToString();
+  ASSERT_EQ(r.targets.size(), 2u);
+  for (const Status& t : r.targets) {
+    EXPECT_FALSE(t.ok());
+    EXPECT_NE(t.message().find("source export failed"), std::string::npos) << t.ToString();
+  }
+  EXPECT_EQ(r.bytes, 0u);
+  ASSERT_OK_AND_ASSIGN(auto tasks, GetAllRecords<TaskRecord>(*conn_));
+  for (const auto& [ref, task] : tasks) {
+    EXPECT_NE(task.name_label.rfind("xcr import", 0), 0u) << task.name_label << " left behind";
+  }
+}
+
 }  // namespace
 }  // namespace xcr::xapi
