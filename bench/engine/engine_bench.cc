@@ -21,9 +21,12 @@
 // engine alone is measured again.
 //
 // The simulators keep their disks under --dir (default /dev/shm, memory, else /tmp).
+// With --link-mbps M (default 250), xcr to 1 and to 3 targets is measured again with each
+// target simulator pacing its imports to M MB/s: targets as other hosts behind their own links,
+// as on real pools, where the fan-out rather than this machine's two cores sets the pace.
 //
 //   engine_bench [--data-mib N (512)] [--virtual-gib G (64)] [--reps R (3)] [--https 0|1 (1)]
-//                [--dir DIR (/dev/shm)]
+//                [--dir DIR (/dev/shm)] [--link-mbps M (250; 0 = skip)]
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -450,12 +453,13 @@ int Main(int argc, char** argv) {
   uint64_t data_mib = 512, virtual_gib = 64;
   int reps = 3;
   bool https = true;
+  uint64_t link_mbps = 250;
   std::string parent = DefaultParentDir();
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) {
       std::cerr << "usage: engine_bench [--data-mib N] [--virtual-gib G] [--reps R] [--https 0|1] "
-                   "[--dir DIR]\n";
+                   "[--dir DIR] [--link-mbps M]\n";
       return 2;
     }
     const char* v = argv[++i];
@@ -467,6 +471,8 @@ int Main(int argc, char** argv) {
       reps = std::max(1, std::atoi(v));
     } else if (a == "--https") {
       https = std::atoi(v) != 0;
+    } else if (a == "--link-mbps") {
+      link_mbps = std::strtoull(v, nullptr, 10);
     } else if (a == "--dir") {
       parent = v;
     } else {
@@ -501,13 +507,14 @@ int Main(int argc, char** argv) {
   // Contenders: 0 curl pipe, 1 C relay, 2 xcr 1 target, 3 xcr 3 targets, 4 three C relays at
   // once (three exports: what this machine can do with three target simulators on its cores),
   // 5 xcr 1 target over HTTPS.
-  const char* names[6] = {"curl -sN GET | curl -T - PUT",   "C relay, 256 KiB buffer",
+  const char* names[8] = {"curl -sN GET | curl -T - PUT",   "C relay, 256 KiB buffer",
                           "xcr replicate, 1 target",        "xcr replicate, 3 targets",
-                          "3 C relays at once (3 exports)", "xcr replicate, 1 target, HTTPS"};
-  std::vector<Sample> samples[6];
+                          "3 C relays at once (3 exports)", "xcr replicate, 1 target, HTTPS",
+                          "xcr, 1 target on its link",      "xcr, 3 targets on their links"};
+  std::vector<Sample> samples[8];
   auto run = [&](int which) -> Status {
     Result<Sample> t = which < 2 || which == 4 ? b.RunBaseline(which != 0, which == 4 ? 3 : 1)
-                                               : b.RunXcr(which == 3 ? 3 : 1);
+                                               : b.RunXcr(which == 3 || which == 7 ? 3 : 1);
     if (!t.ok()) return t.status();
     samples[which].push_back(*t);
     return Status::OK();
@@ -516,6 +523,20 @@ int Main(int argc, char** argv) {
     for (int k = 0; k < 5; ++k) {
       if (Status s = run((k + r) % 5); !s.ok()) return done(s);
     }
+  }
+  if (link_mbps > 0) {
+    // Targets as other hosts behind their own links: each target simulator paces its imports
+    // to --link-mbps, so the engine's fan-out, not this machine's two cores, sets the pace.
+    for (auto& t : b.targets) {
+      Status s = t->conn().Call("sim.fault_throttle", {static_cast<double>(link_mbps)}).status();
+      if (!s.ok()) return done(s);
+    }
+    for (int r = 0; r < reps; ++r) {
+      for (int k = 0; k < 2; ++k) {
+        if (Status s = run(6 + (k + r) % 2); !s.ok()) return done(s);
+      }
+    }
+    for (auto& t : b.targets) (void)t->conn().Call("sim.fault_clear", {});
   }
   double load[3] = {0, 0, 0};
   getloadavg(load, 3);
@@ -547,7 +568,7 @@ int Main(int argc, char** argv) {
               "client CPU", "sims CPU", "peak RSS");
   std::printf("%-32s %6s %9s %10s %11s %11s %9s\n", "", "", "", "MB/s", "s per GB", "s per GB",
               "MiB");
-  for (int w = 0; w < 6; ++w) {
+  for (int w = 0; w < 8; ++w) {
     if (samples[w].empty()) continue;
     double rss = 0, lo = 1e30, hi = 0;
     for (const Sample& x : samples[w]) {
@@ -581,6 +602,11 @@ int Main(int argc, char** argv) {
   std::printf("3 targets / 3 relays  %5.2f (%s)  same on-box ceiling\n", rate(3) / rate(4),
               per_rep(3, 4).c_str());
   if (https) std::printf("HTTPS / HTTP, engine  %5.2f\n", rate(5) / rate(2));
+  if (link_mbps > 0) {
+    std::printf("3 targets / 1 target, each on a %llu MB/s link  %5.2f (%s)  goal >= 0.80\n",
+                static_cast<unsigned long long>(link_mbps), rate(7) / rate(6),
+                per_rep(7, 6).c_str());
+  }
   return done(Status::OK());
 }
 
