@@ -637,8 +637,9 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
   }
   size_t chunk = std::max<size_t>(options.chunk_size, 256 << 10);
   Sink* observer = options.observer;
-  FanoutRing ring(chunk * std::max<size_t>(options.ring_chunks, 2), targets.size(),
-                  observer ? 1 : 0, /*observer_batch=*/chunk / 2, options.cancel);
+  FanoutRing ring(
+      chunk * std::max<size_t>(options.ring_chunks, 2), targets.size(), observer ? 1 : 0,
+      /*observer_batch=*/chunk * std::max<size_t>(options.ring_chunks, 2) / 4, options.cancel);
   TransferOptions target_options = options;
   target_options.progress = nullptr;  // progress is reported for the export
   target_options.observer = nullptr;
