@@ -241,9 +241,9 @@ Result<TaskRecord> WaitTask(Connection& conn, const Ref& task, const WaitOptions
                              std::to_string(options.timeout_micros / 1000000) + " s");
     }
     // Most tasks a caller waits on are about to finish (a transfer whose stream ended): poll
-    // again after 5 ms, then back off to the interval.
+    // again after 1 ms, then back off (2, 4, 8 .. ms) to the interval.
     env->SleepForMicros(
-        std::min<uint64_t>(options.poll_interval_micros, uint64_t{5'000} << std::min(polls, 8)));
+        std::min<uint64_t>(options.poll_interval_micros, uint64_t{1'000} << std::min(polls, 10)));
   }
 }
 

@@ -101,7 +101,7 @@ Status TaskCancel(Connection& conn, const Ref& task);
 
 struct WaitOptions {
   uint64_t timeout_micros = 0;                // 0 = no deadline
-  uint64_t poll_interval_micros = 200'000;    // at most; the first polls come after 5, 10, .. ms
+  uint64_t poll_interval_micros = 200'000;    // at most; the first polls come after 1, 2, 4 .. ms
   const std::atomic<bool>* cancel = nullptr;  // set -> kCancelled (the task is not cancelled)
   Env* env = nullptr;                         // clock and sleep; null = Env::Default()
 };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testutil/fake_clock_env.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/xapi/session_fake_xapi.h"
 #include "xapi/xmlrpc.h"
@@ -101,6 +102,28 @@ TEST_F(ApiTest, CallAsyncWaitsForTheTaskAndDestroysIt) {
   EXPECT_EQ(v, Value("OpaqueRef:c"));
   EXPECT_EQ(polls, 3);
   EXPECT_EQ(pool_.params_of("task.destroy").size(), 1u);
+}
+
+// A task about to finish is seen soon (1 ms), a long one is polled no more often than asked.
+TEST_F(ApiTest, WaitTaskPollsSoonThenBacksOffToTheInterval) {
+  xcr::testing::FakeClockEnv env;
+  std::vector<uint64_t> at;  // fake time of each poll, from the start
+  const uint64_t start = env.NowMicros();
+  pool_.On("task.get_record", [&](const Array&) -> Result<Value> {
+    at.push_back(env.NowMicros() - start);
+    if (at.size() < 12) return Value(Struct{{"status", "pending"}});
+    return Value(Struct{{"status", "success"}});
+  });
+  WaitOptions w;
+  w.env = &env;
+  w.poll_interval_micros = 100'000;
+  ASSERT_OK(WaitTask(*conn_, "OpaqueRef:t", w).status());
+  ASSERT_EQ(at.size(), 12u);
+  std::vector<uint64_t> gaps;
+  for (size_t i = 1; i < at.size(); ++i) gaps.push_back(at[i] - at[i - 1]);
+  EXPECT_EQ(at[0], 0u);
+  EXPECT_EQ(gaps, (std::vector<uint64_t>{1000, 2000, 4000, 8000, 16000, 32000, 64000, 100000,
+                                         100000, 100000, 100000}));
 }
 
 TEST_F(ApiTest, FailedTaskBecomesRemoteErrorWithParams) {
