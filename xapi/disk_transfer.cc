@@ -109,6 +109,24 @@ Status WithTask(Connection& conn, const std::string& label, const TransferOption
   return result;
 }
 
+// After the host dropped a transfer (a cut connection, a stream ended early): the reason its
+// task gives, when it gives one within a moment (XAPI fails the task, with SR_BACKEND_FAILURE_44
+// for a full SR say, and closes the socket), as a remote error with `broken` in its context;
+// `broken` itself otherwise.
+Status HostReason(Connection& conn, const std::string& task, const TransferOptions& options,
+                  const Status& broken) {
+  if (broken.code() == StatusCode::kCancelled || broken.code() == StatusCode::kRemoteError) {
+    return broken;
+  }
+  WaitOptions brief;
+  brief.timeout_micros = 2'000'000;
+  brief.poll_interval_micros = 100'000;
+  brief.cancel = options.cancel;
+  Result<TaskRecord> rec = WaitTask(conn, task, brief);
+  if (rec.ok() || rec.status().code() != StatusCode::kRemoteError) return broken;
+  return rec.status().WithContext(broken.message() + "; the host's task says");
+}
+
 // ---- export ----
 
 // Where an export's bytes go: lends writable space in place, then takes back what was filled,
@@ -179,8 +197,9 @@ Status StreamExport(Connection& conn, const std::string& vdi, const std::string&
     Result<size_t> got = stream->ReadBody(space);
     if (!got.ok()) {
       if (got.status().code() == StatusCode::kCancelled) return got.status();
-      return got.status().WithContext("the export stream broke after " +
-                                      std::to_string(meter->bytes()) + " bytes");
+      return HostReason(conn, task, options,
+                        got.status().WithContext("the export stream broke after " +
+                                                 std::to_string(meter->bytes()) + " bytes"));
     }
     if (*got == 0) break;
     for (size_t i = 0; i < *got && prefix_checked < 5 && !prefix_differs; ++i) {
@@ -318,8 +337,10 @@ Status StreamImport(Connection& conn, const std::string& vdi, const std::string&
     }
     Status s = stream->Send(data);
     if (!s.ok()) {
-      return send_failed(s).WithContext("after " + std::to_string(sent) + " of " +
-                                        std::to_string(length) + " bytes");
+      Status answered = send_failed(s);
+      if (answered.message() == s.message()) answered = HostReason(conn, task, options, s);
+      return answered.WithContext("after " + std::to_string(sent) + " of " +
+                                  std::to_string(length) + " bytes");
     }
     source.Consume(data.size());
     sent += data.size();
@@ -590,8 +611,9 @@ Result<uint64_t> ExportVdi(Connection& conn, const std::string& vdi, const std::
                        options.observer, sink);
   Status s = WithTask(conn, "xcr export " + vdi, options, [&](const std::string& task) {
     XCR_RETURN_IF_ERROR(StreamExport(conn, vdi, base, task, dest, options, &meter));
-    XCR_RETURN_IF_ERROR(
-        parser.Finish().WithContext("export of VDI " + vdi + " ended early or is malformed"));
+    Status complete =
+        parser.Finish().WithContext("export of VDI " + vdi + " ended early or is malformed");
+    if (!complete.ok()) return HostReason(conn, task, options, complete);
     return options.observer ? options.observer->Finish().WithContext("export observer")
                             : Status::OK();
   });
@@ -710,7 +732,10 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
   });
   result.source = WithTask(source, "xcr export " + vdi, options, [&](const std::string& task) {
     Status s = StreamExport(source, vdi, base, task, dest, export_options, &meter);
-    if (s.ok()) s = parser.Finish().WithContext("export of VDI " + vdi + " ended early");
+    if (s.ok()) {
+      s = parser.Finish().WithContext("export of VDI " + vdi + " ended early");
+      if (!s.ok()) s = HostReason(source, task, options, s);
+    }
     ring.Close(s);
     return s;
   });

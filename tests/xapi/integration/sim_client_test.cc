@@ -297,7 +297,9 @@ TEST_F(SimClientTest, CutExportIsAnErrorAtRandomOffsets) {
     ASSERT_OK(SimCall("sim.fault_cut_transfer", {"export", std::to_string(cut)}));
     FileSink sink(dir_.File("cut.vhd"));
     auto r = ExportVdi(*conn_, src, "", sink);
-    EXPECT_FALSE(r.ok());
+    ASSERT_FALSE(r.ok());
+    // The host's reason, from its task, not just "ended early".
+    EXPECT_EQ(r.status().error_name(), "VDI_IO_ERROR") << r.status().ToString();
   }
   // Nothing is left pending: no task of ours survives.
   ASSERT_OK_AND_ASSIGN(auto tasks, GetAllRecords<TaskRecord>(*conn_));
@@ -315,7 +317,9 @@ TEST_F(SimClientTest, CutImportIsAnErrorAndOnePipeTargetFailingSparesTheOthers) 
   ASSERT_OK_AND_ASSIGN(Ref dst, NewDisk(disk, "cut"));
   ASSERT_OK(SimCall("sim.fault_cut_transfer", {"import", std::to_string(total / 2)}));
   ASSERT_OK_AND_ASSIGN(auto file, Env::Default()->NewSequentialFile(full.path()));
-  EXPECT_FALSE(ImportVdi(*conn_, dst, *file, total).ok());
+  Status cut = ImportVdi(*conn_, dst, *file, total);
+  EXPECT_EQ(cut.error_name(), "VDI_IO_ERROR") << cut.ToString();  // the host's reason
+  EXPECT_NE(cut.ToString().find("import cut"), std::string::npos) << cut.ToString();
 
   std::vector<PipeTarget> targets;
   for (int i = 0; i < 2; ++i) {
@@ -328,7 +332,10 @@ TEST_F(SimClientTest, CutImportIsAnErrorAndOnePipeTargetFailingSparesTheOthers) 
   int ok = 0;
   ASSERT_OK_AND_ASSIGN(std::string want, Sha(src));
   for (size_t i = 0; i < targets.size(); ++i) {
-    if (!r.targets[i].ok()) continue;
+    if (!r.targets[i].ok()) {
+      EXPECT_EQ(r.targets[i].error_name(), "VDI_IO_ERROR") << r.targets[i].ToString();
+      continue;
+    }
     ++ok;
     ASSERT_OK_AND_ASSIGN(std::string got, Sha(targets[i].vdi));
     EXPECT_EQ(got, want);
