@@ -165,14 +165,23 @@ void ProgressBoard::Update(const std::string& disk, const xapi::TransferProgress
 std::string ProgressBoard::Frame() { return Draw(false); }
 std::string ProgressBoard::Finish() { return Draw(true); }
 
-std::string ProgressBoard::Draw(bool force) {
+std::string ProgressBoard::Interleave(const std::string& line) {
+  if (!tty_ || order_.empty()) return line + "\n";
+  std::string out;
+  if (drawn_ > 0) out += "\033[" + std::to_string(drawn_) + "A";
+  out += "\r\033[J" + line + "\n";  // ESC[J: clear from here to the end of the screen
+  drawn_ = 0;
+  return out + Draw(/*force=*/false, /*immediate=*/true);
+}
+
+std::string ProgressBoard::Draw(bool force, bool immediate) {
   uint64_t now = env_->NowMicros();
   std::string out;
   auto ended = [&](const Row& r) {
     return force || r.meter->state() != ProgressMeter::State::kRunning;
   };
   if (tty_) {
-    if (!force && !changed_ && now - last_draw_us_ < redraw_interval_us_) return out;
+    if (!force && !immediate && !changed_ && now - last_draw_us_ < redraw_interval_us_) return out;
     if (drawn_ > 0) out += "\033[" + std::to_string(drawn_) + "A";
     // Rows that ended are drawn a last time first; they stay above the live ones.
     size_t live = 0;

@@ -83,6 +83,10 @@ class ProgressBoard {
   std::string Frame();
   // The last text: every row not yet shown in its final form.
   std::string Finish();
+  // What to write to print `line` (a log line, no newline) while rows are live: on a terminal,
+  // the live rows are cleared, the line written, and the rows drawn again below it, so log lines
+  // scroll above the progress instead of through it. Off a terminal: the line alone.
+  std::string Interleave(const std::string& line);
 
  private:
   struct Row {
@@ -91,7 +95,8 @@ class ProgressBoard {
   };
   Row& RowFor(const std::string& key, const std::string& label, uint64_t total);
   void Feed(Row& row, uint64_t total, uint64_t bytes, ProgressMeter::State state);
-  std::string Draw(bool force);
+  // `force`: every row is final (Finish). `immediate`: draw even within the redraw interval.
+  std::string Draw(bool force, bool immediate = false);
 
   Env* env_;
   bool tty_;

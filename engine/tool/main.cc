@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/env.h"
+#include "base/logging.h"
 #include "engine/backup_datetime.h"
 #include "engine/content_digest.h"
 #include "engine/job_run.h"
@@ -126,9 +127,21 @@ Result<uint64_t> ParseCount(const std::string& flag, const std::string& text) {
 
 // Live progress on stderr, one line per disk and target (progress_meter.h's ProgressBoard):
 // redrawn in place on a terminal, plain periodic lines otherwise, nothing when disabled (--json).
+// While it lives, log lines go through it, so on a terminal they scroll above the progress rows.
 class ProgressDisplay {
  public:
-  ProgressDisplay(bool enabled, bool tty) : enabled_(enabled), board_(Env::Default(), tty) {}
+  ProgressDisplay(bool enabled, bool tty) : enabled_(enabled), board_(Env::Default(), tty) {
+    if (!enabled_) return;
+    SetLogSink([this](LogLevel, const std::string& line) {
+      std::lock_guard<std::mutex> lock(mu_);
+      Write(board_.Interleave(line));
+    });
+  }
+  ~ProgressDisplay() {
+    if (enabled_) SetLogSink(nullptr);
+  }
+  ProgressDisplay(const ProgressDisplay&) = delete;
+  ProgressDisplay& operator=(const ProgressDisplay&) = delete;
   void Update(const std::string& label, const xapi::TransferProgress& p) {
     if (!enabled_) return;
     std::lock_guard<std::mutex> lock(mu_);

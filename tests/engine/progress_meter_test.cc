@@ -124,6 +124,35 @@ TEST(ProgressBoardTest, TerminalRedrawsOneLinePerDiskAndTargetInPlace) {
   EXPECT_EQ(board.Finish(), "");  // nothing left live, nothing redrawn
 }
 
+// A log line printed during a transfer scrolls above the live rows: they are cleared, the line
+// written, and drawn again below it; the next redraw moves up over the rows only.
+TEST(ProgressBoardTest, LogLinesScrollAboveTheLiveRows) {
+  testing::FakeClockEnv env;
+  ProgressBoard board(&env, /*tty=*/true);
+  EXPECT_EQ(board.Interleave("before any transfer"), "before any transfer\n");
+  constexpr uint64_t kTotal = 100 << 20;
+  board.Update("db disk 0",
+               Pipe(kTotal, {{"sr-a", 10 << 20, TS::kRunning}, {"sr-b", 20 << 20, TS::kRunning}}));
+  ASSERT_NE(board.Frame(), "");
+  env.Advance(1000);  // inside the redraw interval: the rows are drawn again all the same
+  std::string out = board.Interleave("WARN pipe target 1 failed");
+  EXPECT_EQ(out.rfind("\033[2A\r\033[JWARN pipe target 1 failed\n", 0), 0u) << out;
+  size_t line_end = out.find('\n');
+  EXPECT_EQ(Count(out.substr(line_end), "\r\033[K"), 2u) << out;
+  EXPECT_LT(out.find("db disk 0 -> sr-a"), out.find("db disk 0 -> sr-b")) << out;
+  EXPECT_EQ(out.find("\033[", line_end), out.find("\r\033[K", line_end) + 1) << out;
+  env.Advance(1000000);
+  board.Update("db disk 0",
+               Pipe(kTotal, {{"sr-a", 30 << 20, TS::kRunning}, {"sr-b", 40 << 20, TS::kRunning}}));
+  std::string next = board.Frame();
+  EXPECT_EQ(next.rfind("\033[2A", 0), 0u) << next;  // over the two rows, not the log line
+
+  ProgressBoard plain(&env, /*tty=*/false);
+  plain.Update("db disk 0", Pipe(kTotal, {{"sr-a", 10 << 20, TS::kRunning}}));
+  (void)plain.Frame();
+  EXPECT_EQ(plain.Interleave("a log line"), "a log line\n");
+}
+
 TEST(ProgressBoardTest, PlainOutputIsPeriodicLinesWithoutEscapes) {
   testing::FakeClockEnv env;
   ProgressBoard board(&env, /*tty=*/false, /*plain_interval_us=*/5000000);
