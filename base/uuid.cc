@@ -5,17 +5,10 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "base/text.h"
+
 namespace xcr {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Uuid Uuid::Random() {
   Uuid u;
@@ -37,7 +30,7 @@ bool LooksLikeUuid(std::string_view t) {
   if (t.size() != 36) return false;
   for (size_t i = 0; i < t.size(); ++i) {
     bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? t[i] != '-' : HexValue(t[i]) < 0) return false;
+    if (dash ? t[i] != '-' : HexDigitValue(t[i]) < 0) return false;
   }
   return true;
 }
@@ -50,7 +43,7 @@ Result<Uuid> Uuid::Parse(std::string_view text) {
   size_t j = 0;
   for (size_t i = 0; i < text.size(); i += (text[i] == '-') ? 1 : 2) {
     if (text[i] == '-') continue;
-    u.bytes[j++] = static_cast<uint8_t>(HexValue(text[i]) * 16 + HexValue(text[i + 1]));
+    u.bytes[j++] = static_cast<uint8_t>(HexDigitValue(text[i]) * 16 + HexDigitValue(text[i + 1]));
   }
   return u;
 }

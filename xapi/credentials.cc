@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "base/text.h"
 #include "xapi/http_curl.h"
 #include "xapi/http_url.h"
 
@@ -14,17 +15,9 @@ namespace xcr::xapi {
 
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // Splits off the first whitespace-separated word.
 std::string_view NextWord(std::string_view* rest) {
-  *rest = Trim(*rest);
+  *rest = TrimBlanks(*rest);
   size_t end = rest->find_first_of(" \t");
   std::string_view word = rest->substr(0, end);
   rest->remove_prefix(end == std::string_view::npos ? rest->size() : end);
@@ -42,13 +35,13 @@ Result<std::vector<CredentialsEntry>> ParseCredentialsFile(std::string_view cont
     size_t nl = content.find('\n');
     std::string_view line = content.substr(0, nl);
     content.remove_prefix(nl == std::string_view::npos ? content.size() : nl + 1);
-    line = Trim(line);
+    line = TrimBlanks(line);
     if (line.empty() || line.front() == '#') continue;
     std::string where = std::string(path) + ":" + std::to_string(line_no);
     std::string_view rest = line;
     std::string_view url_text = NextWord(&rest);
     std::string_view user = NextWord(&rest);
-    std::string_view password = Trim(rest);
+    std::string_view password = TrimBlanks(rest);
     if (user.empty() || password.empty()) {
       return Status::InvalidArgument(where + ": expected 'URL USER PASSWORD'");
     }

@@ -4,29 +4,16 @@
 #include <cctype>
 #include <cstring>
 
+#include "base/text.h"
+
 namespace xcr::xapi {
 
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-int HexDigit(uint8_t c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -55,7 +42,7 @@ Result<size_t> FindResponseHeadEnd(std::string_view data) {
 Result<ResponseHead> ParseResponseHead(std::string_view head) {
   ResponseHead out;
   size_t eol = head.find('\n');
-  std::string_view status_line = Trim(head.substr(0, eol));
+  std::string_view status_line = TrimBlanks(head.substr(0, eol));
   // "HTTP/1.1 200 OK"
   if (status_line.size() < 12 || status_line.substr(0, 7) != "HTTP/1." ||
       !std::isdigit(static_cast<unsigned char>(status_line[7])) || status_line[8] != ' ' ||
@@ -75,7 +62,7 @@ Result<ResponseHead> ParseResponseHead(std::string_view head) {
   std::string_view rest = eol == std::string_view::npos ? std::string_view() : head.substr(eol + 1);
   while (!rest.empty()) {
     size_t next = rest.find('\n');
-    std::string_view line = Trim(rest.substr(0, next));
+    std::string_view line = TrimBlanks(rest.substr(0, next));
     rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
     if (line.empty()) break;  // the blank line that ends the head
     size_t colon = line.find(':');
@@ -83,8 +70,8 @@ Result<ResponseHead> ParseResponseHead(std::string_view head) {
       return Status::Corruption("HTTP response header line without a name: '" +
                                 std::string(line.substr(0, 80)) + "'");
     }
-    out.headers.emplace_back(Lower(Trim(line.substr(0, colon))),
-                             std::string(Trim(line.substr(colon + 1))));
+    out.headers.emplace_back(Lower(TrimBlanks(line.substr(0, colon))),
+                             std::string(TrimBlanks(line.substr(colon + 1))));
   }
   for (const auto& [name, value] : out.headers) {
     if (name == "content-length") {
@@ -102,7 +89,7 @@ Result<ResponseHead> ParseResponseHead(std::string_view head) {
     } else if (name == "transfer-encoding") {
       std::string v = Lower(value);
       size_t last = v.rfind(',');
-      std::string_view coding = Trim(
+      std::string_view coding = TrimBlanks(
           last == std::string::npos ? std::string_view(v) : std::string_view(v).substr(last + 1));
       if (coding == "chunked") {
         out.chunked = true;
@@ -121,7 +108,7 @@ Result<size_t> ChunkedDecoder::Decode(uint8_t* data, size_t n) {
     uint8_t c = data[in];
     switch (state_) {
       case State::kSize: {
-        int d = HexDigit(c);
+        int d = HexDigitValue(static_cast<char>(c));
         if (d >= 0) {
           if (++size_digits_ > 15) return Status::Corruption("chunk size too large");
           remaining_ = remaining_ * 16 + static_cast<uint64_t>(d);

@@ -2,18 +2,11 @@
 
 #include <openssl/sha.h>
 
+#include "base/text.h"
+
 namespace xcr::xapi {
 
-namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<Fingerprint> ParseFingerprint(std::string_view text) {
   std::string_view rest = text;
@@ -27,7 +20,7 @@ Result<Fingerprint> ParseFingerprint(std::string_view text) {
   size_t nibbles = 0;
   for (char c : rest) {
     if (c == ':') continue;
-    int d = HexDigit(c);
+    int d = HexDigitValue(c);
     if (d < 0) {
       return Status::InvalidArgument("fingerprint '" + std::string(text) +
                                      "': unexpected character '" + std::string(1, c) +
