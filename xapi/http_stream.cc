@@ -120,6 +120,19 @@ Result<ResponseHead> HttpStream::ReadHead(int timeout_ms) {
   std::string buf;
   char chunk[16 << 10];
   for (;;) {
+    Result<size_t> end = FindResponseHeadEnd(buf);
+    if (!end.ok()) return end.status().WithContext(what_);
+    if (*end > 0) {
+      Result<ResponseHead> head = ParseResponseHead(std::string_view(buf).substr(0, *end));
+      if (!head.ok()) return head.status().WithContext(what_);
+      buf.erase(0, *end);
+      // An interim answer (100 Continue, 102, 103) precedes the real one: skip it.
+      if (head->status >= 100 && head->status < 200 && head->status != 101) continue;
+      head_ = std::move(*head);
+      early_ = std::move(buf);
+      head_read_ = true;
+      return head_;
+    }
     XCR_ASSIGN_OR_RETURN(
         size_t got,
         RecvSome(std::span<uint8_t>(reinterpret_cast<uint8_t*>(chunk), sizeof chunk), timeout_ms));
@@ -129,15 +142,6 @@ Result<ResponseHead> HttpStream::ReadHead(int timeout_ms) {
           (buf.empty() ? std::string("before any response") : "inside the response head"));
     }
     buf.append(chunk, got);
-    Result<size_t> end = FindResponseHeadEnd(buf);
-    if (!end.ok()) return end.status().WithContext(what_);
-    if (*end == 0) continue;
-    Result<ResponseHead> head = ParseResponseHead(std::string_view(buf).substr(0, *end));
-    if (!head.ok()) return head.status().WithContext(what_);
-    head_ = std::move(*head);
-    early_ = buf.substr(*end);
-    head_read_ = true;
-    return head_;
   }
 }
 

@@ -47,7 +47,8 @@ class HttpStream {
   // Sends every byte of `data` (the request body, after SendHead).
   Status Send(std::span<const uint8_t> data);
 
-  // Reads the response head. Body bytes that arrived with it are kept for ReadBody.
+  // Reads the response head (interim 1xx answers such as 100 Continue are skipped). Body bytes
+  // that arrived with it are kept for ReadBody.
   // `timeout_ms` >= 0 bounds the wait (kTimeout), for reading an early error reply after a
   // failed Send; -1 waits under the idle rule.
   Result<ResponseHead> ReadHead(int timeout_ms = -1);

@@ -623,6 +623,28 @@ TEST(HttpStreamTest, CancelStopsABlockedSend) {
   server.Stop();
 }
 
+// Interim answers (100 Continue, 103 Early Hints) before the real one are skipped, whether
+// they come with it or apart.
+TEST(HttpStreamTest, InterimResponsesAreSkipped) {
+  LocalHttpServer server([&](Peer& p) {
+    if (!p.ReadRequestHead()) return;
+    std::string response =
+        "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+        "HTTP/1.1 200 OK\r\nX-Final: yes\r\nContent-Length: 2\r\n\r\nok";
+    if (!p.WritePieces(Pieces(response, {7, 30}))) return;
+    p.DrainUntilClosed();
+  });
+  ASSERT_OK_AND_ASSIGN(auto s, OpenGet(server, "/x"));
+  ASSERT_OK_AND_ASSIGN(ResponseHead head, s->ReadHead());
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.Header("x-final"), "yes");
+  EXPECT_EQ(head.Header("link"), "");
+  ASSERT_OK_AND_ASSIGN(std::string got, ReadAll(*s, 100));
+  EXPECT_EQ(got, "ok");
+  s.reset();
+  server.Stop();
+}
+
 TEST(HttpStreamTest, HeadArrivingByteByByteIsAssembled) {
   LocalHttpServer server([&](Peer& p) {
     if (!p.ReadRequestHead()) return;
