@@ -62,11 +62,20 @@ int ChainLength(const VmView* base) {
 }
 
 // "SR-NAME (pool host)" for progress lines.
-std::string TargetLabel(const ReplicaWriter& w) {
+// The pool a writer writes to, without the scheme: "dr-master" or "10.0.0.2:443".
+std::string PoolHost(const ReplicaWriter& w) {
   std::string pool = w.pool_label();
   size_t scheme = pool.find("://");
-  if (scheme != std::string::npos) pool = pool.substr(scheme + 3);
-  return w.sr_name() + " (" + pool + ")";
+  return scheme == std::string::npos ? pool : pool.substr(scheme + 3);
+}
+
+// "fast-nvme (dr-master)": names the target in progress rows.
+std::string TargetLabel(const ReplicaWriter& w) { return w.sr_name() + " (" + PoolHost(w) + ")"; }
+
+// "SR 'fast-nvme' (dr-master)": names the target in the task tree, where two pools may have SRs
+// of the same name.
+std::string TaskTarget(const ReplicaWriter& w) {
+  return "SR '" + w.sr_name() + "' (" + PoolHost(w) + ")";
 }
 
 }  // namespace
@@ -208,7 +217,7 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
       if (plan.disks[i].is_delta()) d.target_base = plan.disks[i].target_bases[w];
       sd.push_back(std::move(d));
     }
-    TaskId t = log_->Begin(vm_task, "prepare replica on SR '" + writers[w]->sr_name() + "'");
+    TaskId t = log_->Begin(vm_task, "prepare replica on " + TaskTarget(*writers[w]));
     Status s = writers[w]->Prepare(snap_record->raw, snap->uuid, sd, vifs, chain);
     log_->Fail(t, s);
     if (!s.ok()) drop(w, s);
@@ -246,8 +255,7 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
     // One step per target, running while the disk streams (its duration and rate are the pipe's).
     std::vector<TaskId> target_tasks;
     for (size_t k = 0; k < pipe.size(); ++k) {
-      target_tasks.push_back(
-          log_->Begin(t, "transfer to SR '" + writers[pipe_writer[k]]->sr_name() + "'"));
+      target_tasks.push_back(log_->Begin(t, "transfer to " + TaskTarget(*writers[pipe_writer[k]])));
     }
     xapi::PipeResult r = xapi::PipeVdi(src, snap_disks[i]->vdi.ref,
                                        db.is_delta() ? db.base->ref : std::string(), pipe, topt);

@@ -20,10 +20,28 @@ class DiskChangesTest : public ReplicationFixture {
   }
 };
 
+// The lines of `log` that hold both `a` and `b`.
+size_t LinesWith(const std::string& log, const std::string& a, const std::string& b) {
+  size_t n = 0, start = 0;
+  while (start < log.size()) {
+    size_t end = log.find('\n', start);
+    if (end == std::string::npos) end = log.size();
+    std::string line = log.substr(start, end - start);
+    if (line.find(a) != std::string::npos && line.find(b) != std::string::npos) ++n;
+    start = end + 1;
+  }
+  return n;
+}
+
 TEST_F(DiskChangesTest, AddedDiskGoesFullOthersDeltaThenAllDelta) {
   RunResult r1 = Run(Both());
   ExpectModes(r1, {{"0", "full"}});
   ExpectReplicasMatch(r1, {"0"});
+  // The two pools' SRs share a name: the task tree tells the targets apart by their pool.
+  for (const char* pool : {"' (dr)", "' (dr2)"}) {
+    EXPECT_EQ(LinesWith(r1.log, "prepare replica on SR '", pool), 1u) << r1.log;
+    EXPECT_EQ(LinesWith(r1.log, "transfer to SR '", pool), 1u) << r1.log;
+  }
 
   AddSecondDisk();
   ASSERT_OK(src_->Write(DiskRef("0"), 6 * kMiB, 4096, 0x21));  // one block of disk 0
