@@ -141,7 +141,7 @@ class ExportDestination {
 };
 
 bool IsRedirect(int status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  return status == 301 || status == 302 || status == 307 || status == 308;
 }
 
 // The first bytes of a response body, printable, for an error message.
@@ -166,20 +166,25 @@ Status HttpError(HttpStream& stream, const ResponseHead& head, const char* expec
                          expected + ")" + (body.empty() ? std::string() : ": " + body));
 }
 
-// Runs the GET (following up to 3 redirects, each checked with the same trust policy) and
-// receives the body straight into `dest`.
-Status StreamExport(Connection& conn, const std::string& vdi, const std::string& base,
-                    const std::string& task, ExportDestination& dest,
-                    const TransferOptions& options, Meter* meter) {
-  std::string url = TransferUrl(conn, options, "/export_raw_vdi", vdi, task, base);
-  std::string what = "GET " + TransferHost(conn, options) + "/export_raw_vdi (VDI " + vdi + ")";
-  std::unique_ptr<HttpStream> stream;
+// Sends `method` with `headers` (and no body yet) to `url`, following up to 3 redirects to
+// other pool members (each connection checked with the same trust policy): the stream whose
+// answer is 200, with *final_url the URL that gave it. Other answers are errors naming the
+// status and the start of the body.
+Result<std::unique_ptr<HttpStream>> Request(Connection& conn, const TransferOptions& options,
+                                            std::string url, const std::string& what,
+                                            std::string_view method,
+                                            const std::vector<std::string>& headers,
+                                            std::string* final_url) {
   for (int hop = 0;; ++hop) {
-    XCR_ASSIGN_OR_RETURN(stream, HttpStream::Open(conn.options().tls, TransferLimits(conn), url,
-                                                  what, options.cancel));
-    XCR_RETURN_IF_ERROR(stream->SendHead("GET", {"Accept: */*"}));
+    XCR_ASSIGN_OR_RETURN(
+        std::unique_ptr<HttpStream> stream,
+        HttpStream::Open(conn.options().tls, TransferLimits(conn), url, what, options.cancel));
+    XCR_RETURN_IF_ERROR(stream->SendHead(method, headers));
     XCR_ASSIGN_OR_RETURN(ResponseHead head, stream->ReadHead());
-    if (head.status == 200) break;
+    if (head.status == 200) {
+      if (final_url != nullptr) *final_url = url;
+      return stream;
+    }
     std::string location = head.Header("location");
     if (!IsRedirect(head.status) || location.empty()) return HttpError(*stream, head, "200");
     if (hop == 3) return Status::IOError(what + ": too many redirects");
@@ -188,6 +193,16 @@ Status StreamExport(Connection& conn, const std::string& vdi, const std::string&
     XCR_LOG(INFO) << what << ": redirected to " << to->Base();
     url = location;
   }
+}
+
+// Runs the GET (following redirects) and receives the body straight into `dest`.
+Status StreamExport(Connection& conn, const std::string& vdi, const std::string& base,
+                    const std::string& task, ExportDestination& dest,
+                    const TransferOptions& options, Meter* meter) {
+  std::string url = TransferUrl(conn, options, "/export_raw_vdi", vdi, task, base);
+  std::string what = "GET " + TransferHost(conn, options) + "/export_raw_vdi (VDI " + vdi + ")";
+  XCR_ASSIGN_OR_RETURN(std::unique_ptr<HttpStream> stream,
+                       Request(conn, options, url, what, "GET", {"Accept: */*"}, nullptr));
   static constexpr char kHttp[] = "HTTP/";
   size_t prefix_checked = 0;  // bytes of "HTTP/" compared so far
   bool prefix_differs = false;
@@ -251,48 +266,6 @@ class BufferedImportSource : public ImportSource {
   size_t pos_ = 0, fill_ = 0;
 };
 
-size_t NoBody(char*, size_t, size_t, void*) { return 0; }
-size_t DropBody(char*, size_t size, size_t n, void*) { return size * n; }
-
-// Sends an empty PUT to `url` and returns where the data must go: `url` itself (200), or the
-// Location of a 302 (another pool member, checked with the same trust policy). Other statuses
-// are errors reported before any data moves.
-Result<std::string> ProbeImportUrl(Connection& conn, const TransferOptions& options,
-                                   const std::string& url, const std::string& what) {
-  std::string current = url;
-  for (int hop = 0; hop < 3; ++hop) {
-    HttpLimits limits = conn.options().limits;
-    limits.total_timeout_ms = 60'000;
-    CurlEasy easy(conn.options().tls, limits);
-    CURL* c = easy.get();
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Transfer-Encoding:");
-    headers = curl_slist_append(headers, "Expect:");
-    curl_easy_setopt(c, CURLOPT_URL, current.c_str());
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(0));
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, &NoBody);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &DropBody);
-    CURLcode rc = curl_easy_perform(c);
-    curl_slist_free_all(headers);
-    XCR_RETURN_IF_ERROR(easy.ToStatus(rc, what + " (probe)"));
-    long code = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    if (code == 200) return current;
-    char* location = nullptr;
-    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location);
-    if ((code == 301 || code == 302 || code == 307) && location != nullptr) {
-      Result<Url> to = Url::Parse(location);  // log the host only: the query has the session
-      XCR_LOG(INFO) << what << ": redirected to " << (to.ok() ? to->Base() : "?");
-      current = location;
-      continue;
-    }
-    return Status::IOError(what + ": HTTP " + std::to_string(code) + " before any data was sent");
-  }
-  return Status::IOError(what + ": too many redirects");
-}
-
 // The length of an import's stream, given when the caller learns it; may wait. PipeVdi's
 // targets get ready (task, redirect probe) while the export's header and BAT are on their way.
 using LengthFn = std::function<Result<uint64_t>()>;
@@ -302,11 +275,16 @@ Status StreamImport(Connection& conn, const std::string& vdi, const std::string&
                     ImportSource& source, const LengthFn& stream_length,
                     const TransferOptions& options, Meter* meter) {
   std::string what = "PUT " + TransferHost(conn, options) + "/import_raw_vdi (VDI " + vdi + ")";
-  XCR_ASSIGN_OR_RETURN(
-      std::string url,
-      ProbeImportUrl(conn, options, TransferUrl(conn, options, "/import_raw_vdi", vdi, "", ""),
-                     what));
-  // The probe carries no task (an empty upload must not finish ours); the real one does.
+  // An empty PUT first learns where the data must go (a host that cannot see the SR answers
+  // with a redirect), so the disk is streamed once. It carries no task: an empty upload must not
+  // finish ours; the real one does.
+  std::string url;
+  {
+    Result<std::unique_ptr<HttpStream>> probe =
+        Request(conn, options, TransferUrl(conn, options, "/import_raw_vdi", vdi, "", ""),
+                what + " (probe)", "PUT", {"Content-Length: 0"}, &url);
+    if (!probe.ok()) return probe.status().WithContext("before any data was sent");
+  }
   url += "&task_id=" + UrlEncode(task);
   XCR_ASSIGN_OR_RETURN(const uint64_t length, stream_length());
   meter->total = length;

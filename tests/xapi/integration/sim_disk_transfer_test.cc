@@ -49,6 +49,17 @@ class RecordingSink : public Sink {
   bool finished_ = false;
 };
 
+// A Source that counts its reads and gives zeros.
+class BufferSource : public Source {
+ public:
+  Result<size_t> Read(std::span<uint8_t> buf) override {
+    ++reads;
+    std::fill(buf.begin(), buf.end(), 0);
+    return buf.size();
+  }
+  int reads = 0;
+};
+
 class DiskTransferObserverTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -258,6 +269,20 @@ TEST_F(DiskTransferObserverTest, ExportFailingBeforeItsLengthFailsEveryTargetAnd
   for (const auto& [ref, task] : tasks) {
     EXPECT_NE(task.name_label.rfind("xcr import", 0), 0u) << task.name_label << " left behind";
   }
+}
+
+// An import the host refuses (an unknown VDI) fails at the redirect probe, before any data is
+// sent, with the host's status and answer in the message.
+TEST_F(DiskTransferObserverTest, ImportRefusedByTheHostFailsBeforeSendingData) {
+  RecordingSink plain;
+  ASSERT_OK_AND_ASSIGN(uint64_t n, ExportVdi(*conn_, src_, "", plain));
+  BufferSource never_read;  // counts reads: none may happen
+  Status s = ImportVdi(*conn_, "OpaqueRef:no-such-vdi", never_read, n);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("before any data was sent"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("HTTP 500"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("HANDLE_INVALID"), std::string::npos) << s.ToString();
+  EXPECT_EQ(never_read.reads, 0);
 }
 
 }  // namespace
