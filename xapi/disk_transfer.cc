@@ -292,12 +292,13 @@ Status StreamImport(Connection& conn, const std::string& vdi, const std::string&
       std::unique_ptr<HttpStream> stream,
       HttpStream::Open(conn.options().tls, TransferLimits(conn), url, what, options.cancel));
   // The host may refuse the request before reading the body (XAPI answers errors at once and
-  // closes): a failed send is reported with the host's answer when there is one.
+  // closes), or drop it midway and fail its task: a failed send is reported with the host's
+  // answer, or its task's reason, when there is one.
   auto send_failed = [&](const Status& s) -> Status {
     if (s.code() == StatusCode::kCancelled) return s;
     Result<ResponseHead> head = stream->ReadHead(/*timeout_ms=*/1000);
     if (head.ok() && head->status != 200) return HttpError(*stream, *head, "200");
-    return s;
+    return HostReason(conn, task, options, s);
   };
   Status head_sent = stream->SendHead(
       "PUT", {"Content-Type: application/vhd", "Content-Length: " + std::to_string(length)});
@@ -315,10 +316,8 @@ Status StreamImport(Connection& conn, const std::string& vdi, const std::string&
     }
     Status s = stream->Send(data);
     if (!s.ok()) {
-      Status answered = send_failed(s);
-      if (answered.message() == s.message()) answered = HostReason(conn, task, options, s);
-      return answered.WithContext("after " + std::to_string(sent) + " of " +
-                                  std::to_string(length) + " bytes");
+      return send_failed(s).WithContext("after " + std::to_string(sent) + " of " +
+                                        std::to_string(length) + " bytes");
     }
     source.Consume(data.size());
     sent += data.size();
