@@ -9,6 +9,9 @@ packages=(
   clang libclang-rt-14-dev              # libFuzzer targets and sanitizer runtimes
   libxml2-dev libcurl4-openssl-dev libssl-dev libboost-dev libboost-system-dev
   nlohmann-json3-dev libsqlite3-dev libgtest-dev libgmock-dev libxxhash-dev
+  libcli11-dev                          # command-line flags of every tool
+  libhowardhinnant-date-dev tzdata      # schedules in IANA time zones
+  libsystemd-dev                        # sd_notify readiness of xcr serve
   qemu-utils                            # interop: qemu-img / qemu-io read and write VHD (vpc)
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
