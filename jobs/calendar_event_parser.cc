@@ -1,0 +1,231 @@
+#include "jobs/calendar_event_parser.h"
+
+#include <array>
+#include <cctype>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <date/tz.h>
+
+#include "jobs/schedule_list_parser.h"
+#include "jobs/schedule_names.h"
+
+namespace xcr::jobs {
+namespace {
+
+constexpr std::array<const char*, 1> kDots = {".."};
+constexpr std::array<const char*, 2> kDotsOrDash = {"..", "-"};
+
+struct Token {
+  std::string_view text;
+  size_t column;  // 1-based
+};
+
+std::vector<Token> SplitWords(std::string_view text) {
+  std::vector<Token> tokens;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    const size_t start = i;
+    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i > start) tokens.push_back({text.substr(start, i - start), start + 1});
+  }
+  return tokens;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Fills every field except minutes and hours with "every".
+ScheduleFields EveryDay() {
+  ScheduleFields f;
+  for (int d = 1; d <= 31; ++d) f.days_of_month.set(d);
+  for (int m = 1; m <= 12; ++m) f.months.set(m);
+  f.weekdays.set();
+  return f;
+}
+
+bool Keyword(std::string_view word, ScheduleFields* f) {
+  const std::string w = Lower(word);
+  *f = EveryDay();
+  f->minutes.set(0);
+  f->hours.set(0);
+  if (w == "minutely") {
+    f->minutes.set();
+    f->hours.set();
+  } else if (w == "hourly") {
+    f->hours.set();
+  } else if (w == "daily") {
+  } else if (w == "weekly") {
+    f->weekdays.reset();
+    f->weekdays.set(1);
+  } else if (w == "monthly") {
+    f->days_of_month.reset();
+    f->days_of_month.set(1);
+  } else if (w == "yearly" || w == "annually") {
+    f->days_of_month.reset();
+    f->days_of_month.set(1);
+    f->months.reset();
+    f->months.set(1);
+  } else if (w == "quarterly" || w == "semiannually") {
+    f->days_of_month.reset();
+    f->days_of_month.set(1);
+    f->months.reset();
+    for (int m = 1; m <= 12; m += (w == "quarterly" ? 3 : 6)) f->months.set(m);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// A name of the tz database ("Europe/Paris", "UTC").
+bool LooksLikeTimeZone(std::string_view word) {
+  if (word.empty() || !std::isalpha(static_cast<unsigned char>(word[0]))) return false;
+  try {
+    return date::locate_zone(word) != nullptr;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+bool LooksLikeDate(std::string_view word) {
+  const size_t dash = word.find('-');
+  return dash != std::string_view::npos && word.find(':') == std::string_view::npos &&
+         (std::isdigit(static_cast<unsigned char>(word[0])) || word[0] == '*');
+}
+
+Status DateRefused(const Token& t) {
+  return ColumnError(t.column, "'" + std::string(t.text) +
+                                   "' is a date: dates are not supported in calendar events "
+                                   "here; use a cron expression for days of the month");
+}
+
+Result<uint64_t> ParseWeekdays(const Token& t) {
+  FieldSpec spec;
+  spec.name = "weekdays";
+  spec.min = 0;
+  spec.max = 6;
+  spec.names = kWeekdayAbbrevs;
+  spec.long_names = kWeekdayNames;
+  spec.range_separators = kDotsOrDash;
+  spec.allow_step = false;
+  spec.seven_is_sunday = true;
+  // Weekdays are names only: a number here is a mistake (systemd refuses it too).
+  for (size_t i = 0; i < t.text.size(); ++i) {
+    if (std::isdigit(static_cast<unsigned char>(t.text[i]))) {
+      return ColumnError(t.column + i, "weekdays are written by name (mon..sun), not by number");
+    }
+  }
+  Result<uint64_t> r = ParseFieldList(t.text, t.column, spec);
+  if (!r.ok()) {
+    // Say what the word could have been when it is a single unknown word.
+    const std::string w = Lower(t.text);
+    if (w.find_first_of(",.-/") == std::string::npos) {
+      return ColumnError(t.column, "'" + std::string(t.text) +
+                                       "' is neither a weekday (mon..sun) nor a keyword (minutely, "
+                                       "hourly, daily, weekly, monthly, quarterly, "
+                                       "semiannually, yearly)");
+    }
+    return r.status();
+  }
+  return r;
+}
+
+Result<uint64_t> ParseTimePart(std::string_view text, size_t column, const char* name, int max) {
+  FieldSpec spec;
+  spec.name = name;
+  spec.min = 0;
+  spec.max = max;
+  spec.range_separators = kDots;
+  return ParseFieldList(text, column, spec);
+}
+
+Status ParseTime(const Token& t, ScheduleFields* f) {
+  const std::string_view s = t.text;
+  const size_t c1 = s.find(':');
+  if (c1 == std::string_view::npos) {
+    // Proxmox: a lone minute spec is minutes of every hour.
+    XCR_ASSIGN_OR_RETURN(uint64_t minutes, ParseTimePart(s, t.column, "minutes", 59));
+    f->minutes = std::bitset<60>(minutes);
+    f->hours.set();
+    return Status::OK();
+  }
+  const size_t c2 = s.find(':', c1 + 1);
+  const std::string_view hours_text = s.substr(0, c1);
+  const std::string_view minutes_text =
+      s.substr(c1 + 1, c2 == std::string_view::npos ? std::string_view::npos : c2 - c1 - 1);
+  if (c2 != std::string_view::npos) {
+    const std::string_view seconds = s.substr(c2 + 1);
+    if (seconds != "0" && seconds != "00") {
+      return ColumnError(t.column + c2 + 1,
+                         "seconds must be 0 (the minimum interval is one "
+                         "minute), not '" +
+                             std::string(seconds) + "'");
+    }
+  }
+  XCR_ASSIGN_OR_RETURN(uint64_t hours, ParseTimePart(hours_text, t.column, "hours", 23));
+  XCR_ASSIGN_OR_RETURN(uint64_t minutes,
+                       ParseTimePart(minutes_text, t.column + c1 + 1, "minutes", 59));
+  f->hours = std::bitset<24>(hours);
+  f->minutes = std::bitset<60>(minutes);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<ScheduleFields> ParseCalendarEvent(std::string_view text) {
+  std::vector<Token> tokens = SplitWords(text);
+  if (tokens.empty()) return Status::InvalidArgument("the schedule is empty");
+  for (const Token& t : tokens) {
+    if (LooksLikeTimeZone(t.text)) {
+      return ColumnError(t.column, "'" + std::string(t.text) +
+                                       "' looks like a time zone: set it as the schedule's time "
+                                       "zone, not inside the expression");
+    }
+    if (LooksLikeDate(t.text)) return DateRefused(t);
+  }
+  if (tokens.size() > 2) {
+    return ColumnError(tokens[2].column,
+                       "unexpected '" + std::string(tokens[2].text) +
+                           "': a calendar event here is [weekdays] [time], e.g. 'mon..fri 22:30'");
+  }
+  ScheduleFields f;
+  size_t next = 0;
+  const Token& first = tokens[0];
+  if (std::isalpha(static_cast<unsigned char>(first.text[0]))) {
+    if (Keyword(first.text, &f)) {
+      if (tokens.size() == 1) return f;
+      return ColumnError(tokens[1].column, "'" + std::string(first.text) +
+                                               "' stands alone: it already fixes the time");
+    }
+    f = EveryDay();
+    XCR_ASSIGN_OR_RETURN(uint64_t weekdays, ParseWeekdays(first));
+    f.weekdays = std::bitset<7>(weekdays);
+    next = 1;
+  } else {
+    f = EveryDay();
+  }
+  if (next == tokens.size()) {  // weekdays alone: midnight
+    f.minutes.set(0);
+    f.hours.set(0);
+    return f;
+  }
+  if (std::isalpha(static_cast<unsigned char>(tokens[next].text[0]))) {
+    return ColumnError(tokens[next].column,
+                       next == 0 ? "expected weekdays or a time"
+                                 : "expected a time after the weekdays, e.g. '22:30', got '" +
+                                       std::string(tokens[next].text) + "'");
+  }
+  if (next + 1 < tokens.size()) {
+    return ColumnError(tokens[next + 1].column,
+                       "unexpected '" + std::string(tokens[next + 1].text) + "' after the time");
+  }
+  XCR_RETURN_IF_ERROR(ParseTime(tokens[next], &f));
+  return f;
+}
+
+}  // namespace xcr::jobs
