@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "base/uuid.h"
+#include "jobs/schedule_expression.h"
 
 namespace xcr::jobs {
 namespace {
@@ -135,11 +136,12 @@ void CheckReport(const ReportSettings& report, FieldErrors* errors) {
 
 FieldErrors ValidateScheduleTiming(const Schedule& schedule, const std::string& prefix) {
   FieldErrors errors;
-  // The cron / calendar-event grammar is checked by jobs/schedule_expression.h once it exists;
-  // until then only presence is.
-  if (schedule.cron.empty() || std::all_of(schedule.cron.begin(), schedule.cron.end(),
-                                           [](char c) { return c == ' ' || c == '\t'; })) {
+  if (std::all_of(schedule.cron.begin(), schedule.cron.end(),
+                  [](char c) { return c == ' ' || c == '\t'; })) {
     errors.push_back({FieldPath(prefix, "cron"), "a schedule needs a cron expression"});
+  } else if (Result<ScheduleExpression> parsed = ScheduleExpression::Parse(schedule.cron);
+             !parsed.ok()) {
+    errors.push_back({FieldPath(prefix, "cron"), parsed.status().message()});
   }
   if (schedule.timezone.empty()) {
     errors.push_back({FieldPath(prefix, "timezone"), "a schedule needs an IANA time zone"});

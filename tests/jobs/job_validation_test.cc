@@ -33,6 +33,18 @@ TEST(JobValidation, KnownTimeZonesPass) {
   }
 }
 
+TEST(JobValidation, CronTextIsParsed) {
+  Job job = ValidJob();
+  for (const char* ok : {"*/15 * * * *", "30 22 * * mon-fri", "mon..fri 22:30", "sat 02:00"}) {
+    job.schedules[0].cron = ok;
+    EXPECT_EQ(ValidateJob(job), FieldErrors{}) << ok;
+  }
+  job.schedules[0].cron = "61 * * * *";
+  FieldErrors errors = ValidateJob(job);
+  ASSERT_EQ(Fields(errors), Strings("schedules[0].cron"));
+  EXPECT_NE(errors[0].message.find("61"), std::string::npos) << errors[0].message;
+}
+
 TEST(JobValidation, SameSrTwiceNamesTheSecond) {
   Job job = ValidJob();
   job.srs.push_back({testing::kPoolA, "sr-fast"});
