@@ -7,7 +7,8 @@
 // (same pool and SR, or the same SR uuid on two pools); targets and pattern pools exist when
 // the caller knows the stored pools; concurrency >= 1; report recipients look like e-mail
 // addresses and the webhook is an http(s) URL; at least one schedule; each schedule's cron
-// text parses (schedule_expression.h: cron or calendar event), its time zone is a known IANA zone (date::locate_zone), retentions >= 1.
+// text parses (schedule_expression.h: cron or calendar event), its time zone is a known IANA
+// zone (date::locate_zone), retentions >= 1.
 // Thread-safety: pure function.
 #ifndef XCR_JOBS_JOB_VALIDATION_H_
 #define XCR_JOBS_JOB_VALIDATION_H_

@@ -1,0 +1,30 @@
+#include "jobs/report_sender.h"
+
+#include "jobs/report.h"
+#include "jobs/report_webhook.h"
+
+namespace xcr::jobs {
+
+Status SendRunReport(const Job& job, const RunRecord& run, std::span<const VmTargetState> states,
+                     const SmtpSettings& smtp) {
+  if (!ShouldSendReport(job.report.when, run.result)) return Status::OK();
+  Status result;
+  auto note = [&result](const Status& s) {
+    if (s.ok()) return;
+    result = result.ok() ? s : result.WithMessage(result.message() + "; also " + s.message());
+  };
+  if (!job.report.webhook_url.empty()) {
+    note(PostJsonWebhook(job.report.webhook_url, RunReportJson(job, run, states).dump()));
+  }
+  if (!job.report.recipients.empty()) {
+    MailMessage mail;
+    mail.to = job.report.recipients;
+    mail.subject = RunReportSubject(job, run, states);
+    mail.body = RunReportText(job, run, states);
+    mail.date_unix_us = run.end_us;
+    note(SendMail(smtp, mail));
+  }
+  return result;
+}
+
+}  // namespace xcr::jobs
