@@ -1,5 +1,6 @@
 #include "jobs/schedule_list_parser.h"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -111,7 +112,7 @@ Result<uint64_t> ParseItem(std::string_view item, size_t column, const FieldSpec
     }
     XCR_ASSIGN_OR_RETURN(lo, ParseValue(base.substr(0, sep_pos), column, spec));
     if (sep_pos == std::string_view::npos) {
-      hi = step_text.empty() ? lo : spec.max;
+      hi = step_text.empty() ? lo : std::max(lo, spec.max);  // "7/2" on weekdays: Sunday
     } else {
       const std::string_view hi_text = base.substr(sep_pos + sep_len);
       XCR_ASSIGN_OR_RETURN(hi, ParseValue(hi_text, column + sep_pos + sep_len, spec));

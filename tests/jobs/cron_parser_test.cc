@@ -69,6 +69,9 @@ TEST(CronParser, SevenIsSunday) {
   EXPECT_EQ(MustParse("0 0 * * 5-7").weekdays, (Bits<7>({5, 6, 0})));
   EXPECT_EQ(MustParse("0 0 * * fri-sun").weekdays, (Bits<7>({5, 6, 0})));
   EXPECT_EQ(MustParse("0 0 * * 0,7").weekdays, (Bits<7>({0})));
+  // Found by the fuzzer: a step from 7 selected nothing, so the schedule never ran.
+  EXPECT_EQ(MustParse("0 3 * * 7/2").weekdays, (Bits<7>({0})));
+  EXPECT_EQ(MustParse("0 3 * * 6/2").weekdays, (Bits<7>({6})));
 }
 
 TEST(CronParser, QuestionMarkIsStarInDayFields) {
