@@ -13,6 +13,7 @@ packages=(
   libhowardhinnant-date-dev tzdata      # schedules in IANA time zones
   libsystemd-dev                        # sd_notify readiness of xcr serve
   qemu-utils                            # interop: qemu-img / qemu-io read and write VHD (vpc)
+  systemd                               # interop: systemd-analyze calendar checks calendar events
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
