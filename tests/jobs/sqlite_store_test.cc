@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "tests/jobs/store_test_util.h"
@@ -370,6 +372,29 @@ TEST_F(SqliteStoreTest, Settings) {
   ASSERT_OK_AND_ASSIGN(auto all, store_->ListSettings());
   EXPECT_EQ(
       all, (std::map<std::string, std::string>{{"history.keepRuns", "10"}, {"ui.theme", "light"}}));
+}
+
+TEST_F(SqliteStoreTest, ConcurrentCallersFromThreads) {
+  PutJobAndPools();
+  std::vector<std::thread> threads;
+  std::vector<Status> failures(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        std::string key = "t" + std::to_string(t) + "." + std::to_string(i);
+        Status s = store_->PutSetting(key, std::to_string(i));
+        if (s.ok()) s = store_->ListJobs().status();
+        if (!s.ok()) {
+          failures[t] = s;
+          return;
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (const Status& s : failures) EXPECT_OK(s);
+  ASSERT_OK_AND_ASSIGN(auto all, store_->ListSettings());
+  EXPECT_EQ(all.size(), 100u);
 }
 
 TEST_F(SqliteStoreTest, PasswordIsNotInTheFilesInClear) {
