@@ -1,5 +1,7 @@
 #include "jobs/job_field_error.h"
 
+#include "jobs/job_text.h"
+
 namespace xcr::jobs {
 
 Status FieldErrorsToStatus(const FieldErrors& errors, std::string_view what) {
@@ -14,7 +16,9 @@ Status FieldErrorsToStatus(const FieldErrors& errors, std::string_view what) {
 
 nlohmann::json FieldErrorsToJson(const FieldErrors& errors) {
   nlohmann::json out = nlohmann::json::array();
-  for (const FieldError& e : errors) out.push_back({{"field", e.field}, {"message", e.message}});
+  for (const FieldError& e : errors) {
+    out.push_back({{"field", ToValidUtf8(e.field)}, {"message", ToValidUtf8(e.message)}});
+  }
   return out;
 }
 

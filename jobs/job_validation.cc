@@ -7,18 +7,11 @@
 #include <exception>
 
 #include "base/uuid.h"
+#include "jobs/job_text.h"
 #include "jobs/schedule_expression.h"
 
 namespace xcr::jobs {
 namespace {
-
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-bool HasControlChar(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 32; });
-}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -30,23 +23,30 @@ bool LooksLikeEmail(std::string_view s) {
   size_t at = s.find('@');
   if (at == std::string_view::npos || at == 0 || at + 1 >= s.size()) return false;
   if (s.find('@', at + 1) != std::string_view::npos) return false;
-  return std::none_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) <= 32 || c == '<' || c == '>' || c == ',' || c == ';';
-  });
-}
-
-bool LooksLikeHttpUrl(std::string_view s) {
-  bool https = StartsWith(s, "https://");
-  if (!https && !StartsWith(s, "http://")) return false;
-  return s.size() > (https ? 8u : 7u) && !HasControlChar(s) && s.find(' ') == s.npos;
+  return IsValidUtf8(s) && std::none_of(s.begin(), s.end(), [](char c) {
+           return static_cast<unsigned char>(c) <= 32 || c == '<' || c == '>' || c == ',' ||
+                  c == ';';
+         });
 }
 
 void CheckPool(const std::string& pool, const std::string& field,
                const JobValidationContext& context, FieldErrors* errors) {
   if (pool.empty()) {
     errors->push_back({field, "name a stored pool by its id"});
+  } else if (const char* problem = OneLineTextProblem(pool)) {
+    errors->push_back({field, problem});
   } else if (context.pool_ids != nullptr && context.pool_ids->count(pool) == 0) {
     errors->push_back({field, "unknown pool '" + pool + "' (see `xcr pool list`)"});
+  }
+}
+
+void CheckTags(const std::vector<std::string>& tags, const char* field, FieldErrors* errors) {
+  for (size_t i = 0; i < tags.size(); ++i) {
+    if (tags[i].empty()) {
+      errors->push_back({FieldIndex(field, i), "empty tag"});
+    } else if (const char* problem = OneLineTextProblem(tags[i])) {
+      errors->push_back({FieldIndex(field, i), problem});
+    }
   }
 }
 
@@ -65,12 +65,8 @@ void CheckVms(const VmSelection& vms, const JobValidationContext& context, Field
     for (size_t i = 0; i < p.not_pools.size(); ++i) {
       CheckPool(p.not_pools[i], FieldIndex("vms.notPools", i), context, errors);
     }
-    for (size_t i = 0; i < p.tags.size(); ++i) {
-      if (p.tags[i].empty()) errors->push_back({FieldIndex("vms.tags", i), "empty tag"});
-    }
-    for (size_t i = 0; i < p.not_tags.size(); ++i) {
-      if (p.not_tags[i].empty()) errors->push_back({FieldIndex("vms.notTags", i), "empty tag"});
-    }
+    CheckTags(p.tags, "vms.tags", errors);
+    CheckTags(p.not_tags, "vms.notTags", errors);
     for (size_t i = 0; i < p.not_vms.size(); ++i) {
       if (!LooksLikeUuid(p.not_vms[i])) {
         errors->push_back({FieldIndex("vms.notVms", i), "'" + p.not_vms[i] + "' is not a UUID"});
@@ -107,6 +103,10 @@ void CheckTargets(const std::vector<TargetSr>& srs, const JobValidationContext& 
       errors->push_back({FieldPath(field, "sr"), "name the target SR by uuid or name"});
       continue;
     }
+    if (const char* problem = OneLineTextProblem(srs[i].sr)) {
+      errors->push_back({FieldPath(field, "sr"), problem});
+      continue;
+    }
     for (size_t j = 0; j < i; ++j) {
       bool same_pool = srs[j].pool == srs[i].pool && srs[j].sr == srs[i].sr;
       bool same_uuid = LooksLikeUuid(srs[i].sr) && Lower(srs[j].sr) == Lower(srs[i].sr);
@@ -139,12 +139,16 @@ FieldErrors ValidateScheduleTiming(const Schedule& schedule, const std::string& 
   if (std::all_of(schedule.cron.begin(), schedule.cron.end(),
                   [](char c) { return c == ' ' || c == '\t'; })) {
     errors.push_back({FieldPath(prefix, "cron"), "a schedule needs a cron expression"});
+  } else if (const char* problem = OneLineTextProblem(schedule.cron)) {
+    errors.push_back({FieldPath(prefix, "cron"), problem});
   } else if (Result<ScheduleExpression> parsed = ScheduleExpression::Parse(schedule.cron);
              !parsed.ok()) {
     errors.push_back({FieldPath(prefix, "cron"), parsed.status().message()});
   }
   if (schedule.timezone.empty()) {
     errors.push_back({FieldPath(prefix, "timezone"), "a schedule needs an IANA time zone"});
+  } else if (const char* problem = OneLineTextProblem(schedule.timezone)) {
+    errors.push_back({FieldPath(prefix, "timezone"), problem});
   } else {
     try {
       (void)date::locate_zone(schedule.timezone);
@@ -160,7 +164,7 @@ FieldErrors ValidateJob(const Job& job, const JobValidationContext& context) {
   FieldErrors errors;
   if (!LooksLikeUuid(job.id)) errors.push_back({"id", "'" + job.id + "' is not a UUID"});
   if (job.name.empty()) errors.push_back({"name", "a job needs a name"});
-  if (HasControlChar(job.name)) errors.push_back({"name", "control characters are not allowed"});
+  if (const char* problem = OneLineTextProblem(job.name)) errors.push_back({"name", problem});
   CheckVms(job.vms, context, &errors);
   CheckTargets(job.srs, context, &errors);
   if (job.concurrency < 1) errors.push_back({"concurrency", "must be at least 1"});
@@ -185,8 +189,8 @@ FieldErrors ValidateJob(const Job& job, const JobValidationContext& context) {
         }
       }
     }
-    if (HasControlChar(s.name)) {
-      errors.push_back({FieldPath(prefix, "name"), "control characters are not allowed"});
+    if (const char* problem = OneLineTextProblem(s.name)) {
+      errors.push_back({FieldPath(prefix, "name"), problem});
     }
     FieldErrors timing = ValidateScheduleTiming(s, prefix);
     errors.insert(errors.end(), timing.begin(), timing.end());

@@ -3,20 +3,10 @@
 #include <algorithm>
 
 #include "base/uuid.h"
+#include "jobs/job_text.h"
 #include "xapi/tls.h"
 
 namespace xcr::jobs {
-namespace {
-
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-bool HasControlChar(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 32; });
-}
-
-}  // namespace
 
 FieldErrors ValidatePool(const PoolConfig& pool) {
   FieldErrors errors;
@@ -24,8 +14,9 @@ FieldErrors ValidatePool(const PoolConfig& pool) {
     errors.push_back({"id", "'" + pool.id + "' is not a UUID"});
   }
   if (pool.name.empty()) errors.push_back({"name", "a pool needs a name"});
-  if (HasControlChar(pool.name)) errors.push_back({"name", "control characters are not allowed"});
+  if (const char* problem = OneLineTextProblem(pool.name)) errors.push_back({"name", problem});
   if (pool.user.empty()) errors.push_back({"user", "a pool needs a user to log in as"});
+  if (const char* problem = OneLineTextProblem(pool.user)) errors.push_back({"user", problem});
   if (pool.urls.empty()) {
     errors.push_back({"urls", "a pool needs the URL of its master, e.g. https://host"});
   }
@@ -37,8 +28,7 @@ FieldErrors ValidatePool(const PoolConfig& pool) {
       errors.push_back({field, "'" + url + "' is not an http:// or https:// URL"});
       continue;
     }
-    if (url.size() == (https ? 8u : 7u) || HasControlChar(url) ||
-        url.find(' ') != std::string::npos) {
+    if (!LooksLikeHttpUrl(url)) {
       errors.push_back({field, "'" + url + "' has no host or contains blanks"});
       continue;
     }

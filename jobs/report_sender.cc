@@ -14,7 +14,10 @@ Status SendRunReport(const Job& job, const RunRecord& run, std::span<const VmTar
     result = result.ok() ? s : result.WithMessage(result.message() + "; also " + s.message());
   };
   if (!job.report.webhook_url.empty()) {
-    note(PostJsonWebhook(job.report.webhook_url, RunReportJson(job, run, states).dump()));
+    // VM names and errors come from the hosts: bytes that are not UTF-8 become U+FFFD.
+    std::string body = RunReportJson(job, run, states)
+                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    note(PostJsonWebhook(job.report.webhook_url, body));
   }
   if (!job.report.recipients.empty()) {
     MailMessage mail;

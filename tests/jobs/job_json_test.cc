@@ -1,7 +1,11 @@
 #include "jobs/job_json.h"
 
+#include <iterator>
+#include <random>
+
 #include <gtest/gtest.h>
 
+#include "jobs/job_validation.h"
 #include "tests/jobs/job_test_util.h"
 
 namespace xcr::jobs {
@@ -101,6 +105,61 @@ TEST(JobJson, EditByMergePatchKeepsUntouchedScheduleSettings) {
   EXPECT_EQ(edited.schedules[0].cron, "0 3 * * *");
   EXPECT_EQ(edited.schedules[0].copy_retention, 3u);
   EXPECT_EQ(edited.schedules[0].timezone, "Europe/Paris");
+}
+
+// Replaces or removes one randomly chosen member or element anywhere in doc.
+void Mutate(json* doc, std::mt19937* rng) {
+  static const json kValues[] = {nullptr,
+                                 true,
+                                 -1,
+                                 1.5,
+                                 uint64_t{1} << 60,
+                                 "x",
+                                 "",
+                                 json::array(),
+                                 json::object(),
+                                 json::array({1, "a"}),
+                                 json::object({{"k", 1}})};
+  json* at = doc;
+  while (true) {
+    bool descend = (at->is_object() || at->is_array()) && !at->empty() && (*rng)() % 3 != 0;
+    if (!descend) break;
+    size_t pick = (*rng)() % at->size();
+    auto it = at->begin();
+    std::advance(it, static_cast<long>(pick));
+    if ((*rng)() % 4 == 0 || !(it->is_object() || it->is_array())) {
+      if ((*rng)() % 5 == 0) {
+        at->erase(it);
+      } else {
+        *it = kValues[(*rng)() % std::size(kValues)];
+      }
+      return;
+    }
+    at = &*it;
+  }
+  *at = kValues[(*rng)() % std::size(kValues)];
+}
+
+TEST(JobJson, MutatedDocumentsGiveErrorsOrValidJobsNeverExceptions) {
+  std::mt19937 rng(20261207);
+  json base = JobToJson(testing::ValidJob());
+  size_t accepted = 0;
+  for (int i = 0; i < 3000; ++i) {
+    json doc = base;
+    for (int m = 0, n = 1 + static_cast<int>(rng() % 3); m < n; ++m) Mutate(&doc, &rng);
+    Job job;
+    FieldErrors errors;
+    ASSERT_NO_THROW(errors = JobFromJson(doc, &job)) << doc.dump();
+    for (const FieldError& e : errors) ASSERT_FALSE(e.field.empty()) << doc.dump();
+    if (!errors.empty()) continue;
+    ASSERT_NO_THROW(errors = ValidateJob(job)) << doc.dump();
+    if (!errors.empty()) continue;
+    ++accepted;
+    Job back;
+    ASSERT_NO_THROW(EXPECT_EQ(JobFromJson(JobToJson(job), &back), FieldErrors{}));
+    EXPECT_EQ(back, job) << doc.dump();
+  }
+  EXPECT_GT(accepted, 0u) << "some mutations (e.g. a new name) keep the job valid";
 }
 
 }  // namespace

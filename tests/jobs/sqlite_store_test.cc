@@ -142,6 +142,16 @@ TEST_F(SqliteStoreTest, InvalidJobChangesNothing) {
   EXPECT_EQ(got, ValidJob());
 }
 
+TEST_F(SqliteStoreTest, JobWithBytesThatAreNotUtf8IsRefused) {
+  PutJobAndPools();
+  Job bad = ValidJob();
+  bad.vms.ids.clear();
+  bad.vms.pattern = VmPattern{{}, {"prod\xff"}};
+  EXPECT_STATUS(store_->PutJob(bad), StatusCode::kInvalidArgument);
+  ASSERT_OK_AND_ASSIGN(Job got, store_->GetJob(ValidJob().id));
+  EXPECT_EQ(got, ValidJob());
+}
+
 TEST_F(SqliteStoreTest, JobNamingAnUnknownPoolIsRefused) {
   ASSERT_OK(store_->PutPool(ValidPool(testing::kPoolA, "pool-a")));
   Status s = store_->PutJob(ValidJob());
