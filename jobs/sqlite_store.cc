@@ -268,32 +268,52 @@ Status SqliteStore::PutJob(const Job& job) {
                             .Bind(12, int64_t{job.health_check.enabled})
                             .Bind(13, static_cast<int64_t>(job.health_check.timeout_ms))
                             .Run());
-    XCR_ASSIGN_OR_RETURN(SqliteStatement del,
-                         db_->Prepare("DELETE FROM schedules WHERE job_id = ?"));
-    XCR_RETURN_IF_ERROR(del.Bind(1, job.id).Run());
+    // Schedules no longer listed go; the others are updated in place, keeping their last
+    // firing time.
+    std::set<std::string> keep;
+    for (const Schedule& sc : job.schedules) keep.insert(sc.id);
+    std::vector<std::string> gone;
+    {
+      XCR_ASSIGN_OR_RETURN(SqliteStatement existing,
+                           db_->Prepare("SELECT id FROM schedules WHERE job_id = ?"));
+      existing.Bind(1, job.id);
+      while (true) {
+        XCR_ASSIGN_OR_RETURN(bool row, existing.Step());
+        if (!row) break;
+        if (keep.count(existing.Text(0)) == 0) gone.push_back(existing.Text(0));
+      }
+    }
+    for (const std::string& id : gone) {
+      XCR_ASSIGN_OR_RETURN(SqliteStatement del, db_->Prepare("DELETE FROM schedules WHERE id = ?"));
+      XCR_RETURN_IF_ERROR(del.Bind(1, id).Run());
+    }
     for (size_t i = 0; i < job.schedules.size(); ++i) {
       const Schedule& s = job.schedules[i];
       XCR_ASSIGN_OR_RETURN(
           SqliteStatement ins,
           db_->Prepare("INSERT INTO schedules (id, job_id, position, name, cron, timezone, "
                        "enabled, copy_retention, snapshot_retention) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-      Status st = ins.Bind(1, s.id)
-                      .Bind(2, job.id)
-                      .Bind(3, static_cast<int64_t>(i))
-                      .Bind(4, s.name)
-                      .Bind(5, s.cron)
-                      .Bind(6, s.timezone)
-                      .Bind(7, int64_t{s.enabled})
-                      .Bind(8, int64_t{s.copy_retention})
-                      .Bind(9, int64_t{s.snapshot_retention})
-                      .Run();
-      if (st.code() == StatusCode::kFailedPrecondition) {
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                       "position = excluded.position, name = excluded.name, "
+                       "cron = excluded.cron, timezone = excluded.timezone, "
+                       "enabled = excluded.enabled, copy_retention = excluded.copy_retention, "
+                       "snapshot_retention = excluded.snapshot_retention "
+                       "WHERE schedules.job_id = excluded.job_id"));
+      XCR_RETURN_IF_ERROR(ins.Bind(1, s.id)
+                              .Bind(2, job.id)
+                              .Bind(3, static_cast<int64_t>(i))
+                              .Bind(4, s.name)
+                              .Bind(5, s.cron)
+                              .Bind(6, s.timezone)
+                              .Bind(7, int64_t{s.enabled})
+                              .Bind(8, int64_t{s.copy_retention})
+                              .Bind(9, int64_t{s.snapshot_retention})
+                              .Run());
+      if (db_->Changes() == 0) {
         return Status::InvalidArgument("job '" + job.name + "' is invalid: schedules[" +
                                        std::to_string(i) + "].id: schedule " + s.id +
                                        " belongs to another job");
       }
-      XCR_RETURN_IF_ERROR(st);
     }
     return Status::OK();
   });
@@ -377,6 +397,35 @@ Status SqliteStore::DeleteJob(const std::string& id) {
     if (db_->Changes() == 0) return Status::NotFound("no job " + id + " in the store");
     return Status::OK();
   });
+}
+
+Status SqliteStore::PutScheduleFire(const std::string& job_id, const std::string& schedule_id,
+                                    int64_t fire_us) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return db_->Transaction([&]() -> Status {
+    XCR_ASSIGN_OR_RETURN(
+        SqliteStatement q,
+        db_->Prepare("UPDATE schedules SET last_fire_us = ? WHERE id = ? AND job_id = ?"));
+    XCR_RETURN_IF_ERROR(q.Bind(1, fire_us).Bind(2, schedule_id).Bind(3, job_id).Run());
+    if (db_->Changes() == 0) {
+      return Status::NotFound("no schedule " + schedule_id + " of job " + job_id + " in the store");
+    }
+    return Status::OK();
+  });
+}
+
+Result<std::vector<ScheduleFire>> SqliteStore::ListScheduleFires() {
+  std::lock_guard<std::mutex> lock(mu_);
+  XCR_ASSIGN_OR_RETURN(SqliteStatement q,
+                       db_->Prepare("SELECT job_id, id, last_fire_us FROM schedules "
+                                    "WHERE last_fire_us != 0 ORDER BY job_id, position"));
+  std::vector<ScheduleFire> out;
+  while (true) {
+    XCR_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back({q.Text(0), q.Text(1), q.Int(2)});
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------------------ VM states

@@ -54,6 +54,10 @@ class SqliteStore : public Store {
   Result<std::vector<Job>> ListJobs() override;
   Status DeleteJob(const std::string& id) override;
 
+  Status PutScheduleFire(const std::string& job_id, const std::string& schedule_id,
+                         int64_t fire_us) override;
+  Result<std::vector<ScheduleFire>> ListScheduleFires() override;
+
   Status PutVmStates(std::span<const VmTargetState> states) override;
   Result<std::vector<VmTargetState>> ListVmStates(const std::string& job_id) override;
   Status DeleteVmStates(const std::string& job_id, const std::string& vm_uuid) override;

@@ -48,14 +48,22 @@ class Store {
   virtual Status DeletePool(const std::string& id) = 0;
 
   // --- Jobs (with their schedules)
-  // Inserts or replaces the job with job.id; its schedules become exactly job.schedules. Every
-  // pool it names must be stored.
+  // Inserts or replaces the job with job.id; its schedules become exactly job.schedules (a
+  // schedule kept by id keeps its last firing time). Every pool it names must be stored.
   virtual Status PutJob(const Job& job) = 0;
   virtual Result<Job> GetJob(const std::string& id) = 0;
   virtual Result<std::vector<Job>> ListJobs() = 0;  // by name
   // Removes the job, its schedules and its VM states; its run history stays (and is pruned as
   // usual).
   virtual Status DeleteJob(const std::string& id) = 0;
+
+  // --- Schedule firings: when each schedule last fired, so that after downtime a missed
+  // schedule runs once (catch-up) even when the run history was pruned.
+  // Records that the schedule fired at fire_us. kNotFound if the job has no such schedule.
+  virtual Status PutScheduleFire(const std::string& job_id, const std::string& schedule_id,
+                                 int64_t fire_us) = 0;
+  // Every schedule that ever fired, with its last firing, by job.
+  virtual Result<std::vector<ScheduleFire>> ListScheduleFires() = 0;
 
   // --- VM state per target
   // Inserts or replaces each state (key: job, VM, pool, SR), all in one transaction. The jobs

@@ -7,7 +7,7 @@ namespace xcr::jobs {
 namespace {
 
 // Index i holds migration i+1.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: pools, jobs with their schedules, settings, and the store's own metadata (the key
     // check value).
     R"sql(
@@ -88,6 +88,11 @@ CREATE TABLE run_log (
   line TEXT NOT NULL,
   PRIMARY KEY (run_id, seq)
 );
+)sql",
+    // 3: when each schedule last fired, for the catch-up after downtime (the run history may
+    // have been pruned).
+    R"sql(
+ALTER TABLE schedules ADD COLUMN last_fire_us INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

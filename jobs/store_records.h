@@ -38,6 +38,14 @@ struct VmTargetState {
   bool operator==(const VmTargetState&) const = default;
 };
 
+// When a schedule last fired (its trigger time, not a run's start).
+struct ScheduleFire {
+  std::string job_id;
+  std::string schedule_id;
+  int64_t last_fire_us = 0;
+  bool operator==(const ScheduleFire&) const = default;
+};
+
 enum class RunResult {
   kRunning,      // "running": started, not ended
   kSuccess,      // "success": every VM succeeded

@@ -171,6 +171,36 @@ TEST_F(SqliteStoreTest, ScheduleIdOfAnotherJobIsRefused) {
   EXPECT_STATUS(store_->GetJob(other.id), StatusCode::kNotFound);
 }
 
+TEST_F(SqliteStoreTest, ScheduleFiresSurviveEditsAndGoWithTheirSchedule) {
+  PutJobAndPools();
+  Job job = ValidJob();
+  Schedule second = job.schedules[0];
+  second.id = "bbbbbbbb-0000-4000-8000-000000000002";
+  second.cron = "*/15 * * * *";
+  job.schedules.push_back(second);
+  ASSERT_OK(store_->PutJob(job));
+  ASSERT_OK_AND_ASSIGN(std::vector<ScheduleFire> fires, store_->ListScheduleFires());
+  EXPECT_TRUE(fires.empty());
+  ASSERT_OK(store_->PutScheduleFire(job.id, job.schedules[0].id, 1000));
+  ASSERT_OK(store_->PutScheduleFire(job.id, second.id, 2000));
+  ASSERT_OK(store_->PutScheduleFire(job.id, second.id, 3000));
+  EXPECT_STATUS(store_->PutScheduleFire("other-job", second.id, 1), StatusCode::kNotFound);
+  EXPECT_STATUS(store_->PutScheduleFire(job.id, "nope", 1), StatusCode::kNotFound);
+
+  // An edit that keeps the first schedule (changed) and drops the second.
+  job.schedules.pop_back();
+  job.schedules[0].cron = "0 3 * * *";
+  ASSERT_OK(store_->PutJob(job));
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(fires, store_->ListScheduleFires());
+  EXPECT_EQ(fires, (std::vector<ScheduleFire>{{job.id, job.schedules[0].id, 1000}}));
+  ASSERT_OK_AND_ASSIGN(Job got, store_->GetJob(job.id));
+  EXPECT_EQ(got, job);
+  ASSERT_OK(store_->DeleteJob(job.id));
+  ASSERT_OK_AND_ASSIGN(fires, store_->ListScheduleFires());
+  EXPECT_TRUE(fires.empty());
+}
+
 TEST_F(SqliteStoreTest, VmStatesPerTarget) {
   PutJobAndPools();
   VmTargetState a{ValidJob().id,

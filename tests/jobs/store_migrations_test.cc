@@ -50,7 +50,7 @@ TEST(StoreMigrations, FromEmptyToLatest) {
   ASSERT_OK(testing::OpenStore(dir.path()));
   ASSERT_OK_AND_ASSIGN(int64_t v, VersionOf(dir.File("xcr.db")));
   EXPECT_EQ(v, LatestSchemaVersion());
-  EXPECT_EQ(LatestSchemaVersion(), 2);
+  EXPECT_EQ(LatestSchemaVersion(), 3);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(dir.File("xcr.db")));
   ASSERT_OK_AND_ASSIGN(int64_t app, db->QueryInt("PRAGMA application_id"));
   EXPECT_EQ(app, kStoreApplicationId);
@@ -58,7 +58,7 @@ TEST(StoreMigrations, FromEmptyToLatest) {
   EXPECT_EQ(rows, 1);
 }
 
-TEST(StoreMigrations, FromVersionOneKeepsDataAndAddsRunState) {
+TEST(StoreMigrations, FromVersionOneKeepsDataAndAddsWhatCameLater) {
   ::xcr::testing::TempDir dir;
   {
     ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(dir.File("xcr.db")));
@@ -69,7 +69,7 @@ TEST(StoreMigrations, FromVersionOneKeepsDataAndAddsRunState) {
 
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteStore> store, testing::OpenStore(dir.path()));
   ASSERT_OK_AND_ASSIGN(int64_t after, VersionOf(dir.File("xcr.db")));
-  EXPECT_EQ(after, 2);
+  EXPECT_EQ(after, LatestSchemaVersion());
   ASSERT_OK_AND_ASSIGN(Job job, store->GetJob("aaaaaaaa-0000-4000-8000-000000000001"));
   EXPECT_EQ(job.name, "legacy");
   EXPECT_EQ(job.concurrency, 3u);
@@ -91,6 +91,64 @@ TEST(StoreMigrations, FromVersionOneKeepsDataAndAddsRunState) {
   EXPECT_EQ(states.size(), 1u);
   ASSERT_OK_AND_ASSIGN(RunRecord got, store->GetRun(run.id));
   EXPECT_EQ(got, run);
+  // And version 3's.
+  ASSERT_OK_AND_ASSIGN(std::vector<ScheduleFire> none, store->ListScheduleFires());
+  EXPECT_TRUE(none.empty());
+  ASSERT_OK(store->PutScheduleFire(job.id, job.schedules[0].id, 42));
+  ASSERT_OK_AND_ASSIGN(std::vector<ScheduleFire> fires, store->ListScheduleFires());
+  EXPECT_EQ(fires, (std::vector<ScheduleFire>{{job.id, job.schedules[0].id, 42}}));
+}
+
+// Version 2's additions as released, with a VM state and a run, over version 1's fixture.
+constexpr char kSchemaV2AdditionsWithData[] = R"sql(
+CREATE TABLE vm_states (job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  vm_uuid TEXT NOT NULL, pool_id TEXT NOT NULL, sr TEXT NOT NULL, vm_name TEXT NOT NULL,
+  last_success_us INTEGER NOT NULL, last_snapshot_uuid TEXT NOT NULL,
+  last_bytes INTEGER NOT NULL, consecutive_failures INTEGER NOT NULL, state TEXT NOT NULL,
+  error TEXT NOT NULL, next_run_us INTEGER NOT NULL,
+  PRIMARY KEY (job_id, vm_uuid, pool_id, sr));
+CREATE TABLE runs (id TEXT PRIMARY KEY, job_id TEXT NOT NULL, job_name TEXT NOT NULL,
+  schedule_id TEXT NOT NULL, start_us INTEGER NOT NULL, end_us INTEGER NOT NULL,
+  result TEXT NOT NULL, error TEXT NOT NULL, task_tree TEXT NOT NULL);
+CREATE INDEX runs_by_job ON runs (job_id, start_us);
+CREATE TABLE run_log (run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL, time_us INTEGER NOT NULL, line TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq));
+UPDATE schema_version SET version = 2;
+INSERT INTO vm_states VALUES ('aaaaaaaa-0000-4000-8000-000000000001',
+  '11111111-1111-4111-8111-111111111111', '0a0a0a0a-0000-4000-8000-00000000000a', 'sr-fast',
+  'web-01', 1000, 'snap-1', 4096, 0, 'ok', '', 2000);
+INSERT INTO runs VALUES ('cccccccc-0000-4000-8000-000000000001',
+  'aaaaaaaa-0000-4000-8000-000000000001', 'legacy', 'bbbbbbbb-0000-4000-8000-000000000001',
+  900, 1000, 'success', '', '{}');
+INSERT INTO run_log VALUES ('cccccccc-0000-4000-8000-000000000001', 1, 950, 'hello');
+)sql";
+
+TEST(StoreMigrations, FromThePreviousVersionKeepsRunState) {
+  ::xcr::testing::TempDir dir;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(dir.File("xcr.db")));
+    ASSERT_OK(db->Exec(kSchemaV1WithData));
+    ASSERT_OK(db->Exec(kSchemaV2AdditionsWithData));
+  }
+  ASSERT_OK_AND_ASSIGN(int64_t before, VersionOf(dir.File("xcr.db")));
+  ASSERT_EQ(before, LatestSchemaVersion() - 1);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteStore> store, testing::OpenStore(dir.path()));
+  ASSERT_OK_AND_ASSIGN(int64_t after, VersionOf(dir.File("xcr.db")));
+  EXPECT_EQ(after, LatestSchemaVersion());
+  const std::string job_id = "aaaaaaaa-0000-4000-8000-000000000001";
+  ASSERT_OK_AND_ASSIGN(std::vector<VmTargetState> states, store->ListVmStates(job_id));
+  ASSERT_EQ(states.size(), 1u);
+  EXPECT_EQ(states[0].vm_name, "web-01");
+  EXPECT_EQ(states[0].last_bytes, 4096u);
+  EXPECT_EQ(states[0].state, VmState::kOk);
+  ASSERT_OK_AND_ASSIGN(RunRecord run, store->GetRun("cccccccc-0000-4000-8000-000000000001"));
+  EXPECT_EQ(run.result, RunResult::kSuccess);
+  ASSERT_OK_AND_ASSIGN(std::vector<RunLogLine> log, store->GetRunLog(run.id));
+  EXPECT_EQ(log, (std::vector<RunLogLine>{{950, "hello"}}));
+  ASSERT_OK(store->PutScheduleFire(job_id, "bbbbbbbb-0000-4000-8000-000000000001", 7));
+  ASSERT_OK_AND_ASSIGN(std::vector<ScheduleFire> fires, store->ListScheduleFires());
+  EXPECT_EQ(fires.size(), 1u);
 }
 
 TEST(StoreMigrations, NewerSchemaIsRefusedUntouched) {
