@@ -145,6 +145,24 @@ Status SqliteStore::PutPool(const PoolConfig& given) {
   XCR_ASSIGN_OR_RETURN(std::string sealed, box_.Seal(pool.password, PasswordContext(pool.id)));
   std::lock_guard<std::mutex> lock(mu_);
   return db_->Transaction([&]() -> Status {
+    // A host belongs to one pool entry: `--target URL` must name one pool.
+    {
+      XCR_ASSIGN_OR_RETURN(SqliteStatement others,
+                           db_->Prepare("SELECT id, name, urls FROM pools WHERE id != ?"));
+      others.Bind(1, pool.id);
+      while (true) {
+        XCR_ASSIGN_OR_RETURN(bool row, others.Step());
+        if (!row) break;
+        XCR_ASSIGN_OR_RETURN(json urls, ParseColumn(others.Text(2), "pool URLs"));
+        for (const std::string& url : pool.urls) {
+          if (std::find(urls.begin(), urls.end(), json(url)) != urls.end()) {
+            return Status::AlreadyExists("pool '" + others.Text(1) + "' (" + others.Text(0) +
+                                         ") already has URL " + url +
+                                         ": edit that pool instead of adding another");
+          }
+        }
+      }
+    }
     XCR_ASSIGN_OR_RETURN(
         SqliteStatement q,
         db_->Prepare("INSERT INTO pools (id, name, urls, user, password, fingerprint, insecure) "

@@ -41,6 +41,7 @@ class Store {
 
   // --- Pools
   // Inserts or replaces the pool with pool.id (fingerprint stored in canonical form).
+  // kAlreadyExists if another pool has one of its URLs.
   virtual Status PutPool(const PoolConfig& pool) = 0;
   virtual Result<PoolConfig> GetPool(const std::string& id) = 0;
   virtual Result<std::vector<PoolConfig>> ListPools() = 0;  // by name

@@ -20,7 +20,7 @@ inline PoolConfig ValidPool(const char* id = kPoolA, const char* name = "dr-site
   PoolConfig p;
   p.id = id;
   p.name = name;
-  p.urls = {"https://10.0.0.5"};
+  p.urls = {std::string(id) == kPoolA ? "https://10.0.0.5" : "https://10.0.0.7"};
   p.user = "root";
   p.password = "s3cret-Pa55word";
   p.fingerprint = "SHA256:";  // 32 bytes 0xAB, colon-separated

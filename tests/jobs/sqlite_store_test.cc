@@ -72,6 +72,20 @@ TEST_F(SqliteStoreTest, PoolsRoundTripWithPasswordAndSurviveReopen) {
   EXPECT_STATUS(store_->GetPool("0c0c0c0c-0000-4000-8000-00000000000c"), StatusCode::kNotFound);
 }
 
+TEST_F(SqliteStoreTest, TwoPoolsNeverShareAUrl) {
+  ASSERT_OK(store_->PutPool(ValidPool(testing::kPoolA, "a")));
+  PoolConfig b = ValidPool(testing::kPoolB, "b");
+  b.urls = {"https://10.0.0.9", "https://10.0.0.5"};
+  Status s = store_->PutPool(b);
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+  EXPECT_NE(s.message().find("pool 'a'"), std::string::npos) << s.message();
+  EXPECT_STATUS(store_->GetPool(testing::kPoolB), StatusCode::kNotFound);
+  // The pool itself may be stored again with its URLs.
+  PoolConfig a = ValidPool(testing::kPoolA, "a");
+  a.urls.push_back("https://10.0.0.9");
+  EXPECT_OK(store_->PutPool(a));
+}
+
 TEST_F(SqliteStoreTest, InvalidPoolStoresNothing) {
   PoolConfig p = ValidPool();
   p.urls = {"ftp://x"};
