@@ -34,7 +34,10 @@ int64_t Scheduler::NowUs() const { return env_->NowUnixMicros(); }
 void Scheduler::Emit(SchedulerEventKind kind, const std::string& job_id, const std::string& vm_uuid,
                      uint64_t run_id, std::string message) {
   SchedulerEvent e{NowUs(), kind, job_id, vm_uuid, run_id, std::move(message)};
-  if (kind != SchedulerEventKind::kQueued && kind != SchedulerEventKind::kStarted) {
+  // Skips, failures and cancellations are logged; the routine (queued, started, succeeded)
+  // goes to the observer only (the daemon's run history).
+  if (kind != SchedulerEventKind::kQueued && kind != SchedulerEventKind::kStarted &&
+      kind != SchedulerEventKind::kSucceeded) {
     XCR_LOG(INFO) << "scheduler: job " << job_id << " VM " << vm_uuid << ": "
                   << SchedulerEventKindName(kind) << ": " << e.message;
   }

@@ -1,5 +1,6 @@
-// What the scheduler decided, as events: for the log (each is also logged at INFO), the run
-// history, and tests. SchedulerObserver receives them in order, on the scheduler's thread.
+// What the scheduler decided, as events: for the run history, the log (skips, failures and
+// cancellations are also logged at INFO) and tests. SchedulerObserver receives them in order, on
+// the scheduler's thread.
 #ifndef XCR_JOBS_SCHEDULER_EVENT_H_
 #define XCR_JOBS_SCHEDULER_EVENT_H_
 
