@@ -20,8 +20,8 @@ inline std::chrono::sys_seconds Utc(const std::string& text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   const int n = std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%dZ", &y, &mo, &d, &h, &mi, &sec);
   EXPECT_GE(n, 5) << "bad instant in a test: " << text;
-  return std::chrono::sys_seconds(date::sys_days(date::year(y) / mo / d)) +
-         std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(sec);
+  return std::chrono::sys_seconds(date::sys_days(date::year(y) / mo / d)) + std::chrono::hours(h) +
+         std::chrono::minutes(mi) + std::chrono::seconds(sec);
 }
 
 inline std::string UtcText(std::chrono::sys_seconds t) { return date::format("%FT%RZ", t); }
