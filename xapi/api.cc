@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "xapi/result_shape.h"
 #include "xapi/xmlrpc.h"
 
 namespace xcr::xapi {
@@ -14,13 +15,12 @@ Value MapValue(const StringMap& m) {
   return s;
 }
 
-Result<Ref> RefResult(Result<Value> r, std::string_view method) {
+// The answer of a call that returns a ref, checked to be one whatever the method's name.
+Result<Ref> RefResultOf(Result<Value> r, std::string_view method) {
   if (!r.ok()) return r.status();
-  if (!r->is_string()) return Status::Corruption(std::string(method) + " did not return a ref");
+  XCR_RETURN_IF_ERROR(CheckResultShape(method, ResultShape::kRef, *r));
   return r->string();
 }
-
-Status VoidResult(Result<Value> r) { return r.ok() ? Status::OK() : r.status(); }
 
 std::string Method(std::string_view cls, std::string_view msg) {
   return std::string(cls) + "." + std::string(msg);
@@ -28,11 +28,26 @@ std::string Method(std::string_view cls, std::string_view msg) {
 
 }  // namespace
 
+Result<Ref> CallRef(Connection& conn, std::string_view method, Array params) {
+  return RefResultOf(conn.Call(method, std::move(params)), method);
+}
+
+Status CallVoid(Connection& conn, std::string_view method, Array params) {
+  XCR_ASSIGN_OR_RETURN(Value v, conn.Call(method, std::move(params)));
+  return CheckResultShape(method, ResultShape::kVoid, v);
+}
+
+Result<Value> GetAllRecordsValue(Connection& conn, std::string_view cls) {
+  std::string method = Method(cls, "get_all_records");
+  XCR_ASSIGN_OR_RETURN(Value all, conn.Call(method, {}));
+  XCR_RETURN_IF_ERROR(CheckResultShape(method, ResultShape::kRecordSet, all));
+  return all;
+}
+
 template <typename R>
 Result<std::map<Ref, R>> GetAllRecords(Connection& conn) {
   std::string method = Method(R::kClass, "get_all_records");
-  XCR_ASSIGN_OR_RETURN(Value all, conn.Call(method, {}));
-  if (!all.is_struct()) return Status::Corruption(method + " did not return a map");
+  XCR_ASSIGN_OR_RETURN(Value all, GetAllRecordsValue(conn, R::kClass));
   std::map<Ref, R> out;
   for (const auto& [ref, v] : all.structure()) {
     Result<R> rec = R::Decode(v);
@@ -46,7 +61,9 @@ template <typename R>
 Result<R> GetRecord(Connection& conn, const Ref& ref) {
   std::string method = Method(R::kClass, "get_record");
   XCR_ASSIGN_OR_RETURN(Value v, conn.Call(method, {ref}));
-  return R::Decode(v);
+  Result<R> rec = R::Decode(v);
+  if (!rec.ok()) return rec.status().WithContext(method + " " + ref);
+  return rec;
 }
 
 #define XCR_INSTANTIATE_RECORD(R)                                  \
@@ -66,7 +83,7 @@ XCR_INSTANTIATE_RECORD(TaskRecord)
 
 Result<Ref> GetByUuid(Connection& conn, std::string_view cls, const std::string& uuid) {
   std::string method = Method(cls, "get_by_uuid");
-  return RefResult(conn.Call(method, {uuid}), method);
+  return RefResultOf(conn.Call(method, {uuid}), method);
 }
 
 Result<Ref> VmSnapshot(Connection& conn, const Ref& vm, const std::string& name,
@@ -81,58 +98,56 @@ Result<Ref> VmSnapshot(Connection& conn, const Ref& vm, const std::string& name,
     }
     r = conn.Call("VM.snapshot", {vm, name});
   }
-  return RefResult(std::move(r), "VM.snapshot");
+  return RefResultOf(std::move(r), "VM.snapshot");
 }
 
 Result<Ref> VmClone(Connection& conn, const Ref& vm, const std::string& name) {
-  return RefResult(conn.Call("VM.clone", {vm, name}), "VM.clone");
+  return CallRef(conn, "VM.clone", {vm, name});
 }
 
 Result<Ref> VmCopy(Connection& conn, const Ref& vm, const std::string& name, const Ref& sr) {
-  return RefResult(conn.Call("VM.copy", {vm, name, sr}), "VM.copy");
+  return CallRef(conn, "VM.copy", {vm, name, sr});
 }
 
-Status VmDestroy(Connection& conn, const Ref& vm) {
-  return VoidResult(conn.Call("VM.destroy", {vm}));
-}
+Status VmDestroy(Connection& conn, const Ref& vm) { return CallVoid(conn, "VM.destroy", {vm}); }
 
 Status VmSetIsATemplate(Connection& conn, const Ref& vm, bool value) {
-  return VoidResult(conn.Call("VM.set_is_a_template", {vm, value}));
+  return CallVoid(conn, "VM.set_is_a_template", {vm, value});
 }
 
 Status VmSetNameLabel(Connection& conn, const Ref& vm, const std::string& name) {
-  return VoidResult(conn.Call("VM.set_name_label", {vm, name}));
+  return CallVoid(conn, "VM.set_name_label", {vm, name});
 }
 
 Status VmSetBlockedOperations(Connection& conn, const Ref& vm, const StringMap& ops) {
-  return VoidResult(conn.Call("VM.set_blocked_operations", {vm, MapValue(ops)}));
+  return CallVoid(conn, "VM.set_blocked_operations", {vm, MapValue(ops)});
 }
 
 Status VmAddToBlockedOperations(Connection& conn, const Ref& vm, const std::string& op,
                                 const std::string& reason) {
   Status s = VmRemoveFromBlockedOperations(conn, vm, op);
   if (!s.ok()) return s;
-  return VoidResult(conn.Call("VM.add_to_blocked_operations", {vm, op, reason}));
+  return CallVoid(conn, "VM.add_to_blocked_operations", {vm, op, reason});
 }
 
 Status VmRemoveFromBlockedOperations(Connection& conn, const Ref& vm, const std::string& op) {
-  return VoidResult(conn.Call("VM.remove_from_blocked_operations", {vm, op}));
+  return CallVoid(conn, "VM.remove_from_blocked_operations", {vm, op});
 }
 
 Status AddToOtherConfig(Connection& conn, std::string_view cls, const Ref& ref,
                         const std::string& key, const std::string& value) {
   XCR_RETURN_IF_ERROR(RemoveFromOtherConfig(conn, cls, ref, key));
-  return VoidResult(conn.Call(Method(cls, "add_to_other_config"), {ref, key, value}));
+  return CallVoid(conn, Method(cls, "add_to_other_config"), {ref, key, value});
 }
 
 Status RemoveFromOtherConfig(Connection& conn, std::string_view cls, const Ref& ref,
                              const std::string& key) {
-  return VoidResult(conn.Call(Method(cls, "remove_from_other_config"), {ref, key}));
+  return CallVoid(conn, Method(cls, "remove_from_other_config"), {ref, key});
 }
 
 Status SetOtherConfig(Connection& conn, std::string_view cls, const Ref& ref,
                       const StringMap& map) {
-  return VoidResult(conn.Call(Method(cls, "set_other_config"), {ref, MapValue(map)}));
+  return CallVoid(conn, Method(cls, "set_other_config"), {ref, MapValue(map)});
 }
 
 Result<Ref> VdiCreate(Connection& conn, const VdiSpec& spec) {
@@ -147,23 +162,21 @@ Result<Ref> VdiCreate(Connection& conn, const VdiSpec& spec) {
              {"sm_config", MapValue(spec.sm_config)},
              {"xenstore_data", Value(Struct{})},
              {"tags", Value(Array{})}};
-  return RefResult(conn.Call("VDI.create", {Value(std::move(rec))}), "VDI.create");
+  return CallRef(conn, "VDI.create", {Value(std::move(rec))});
 }
 
-Status VdiDestroy(Connection& conn, const Ref& vdi) {
-  return VoidResult(conn.Call("VDI.destroy", {vdi}));
-}
+Status VdiDestroy(Connection& conn, const Ref& vdi) { return CallVoid(conn, "VDI.destroy", {vdi}); }
 
 Result<Ref> VdiClone(Connection& conn, const Ref& vdi) {
-  return RefResult(conn.Call("VDI.clone", {vdi, Value(Struct{})}), "VDI.clone");
+  return CallRef(conn, "VDI.clone", {vdi, Value(Struct{})});
 }
 
 Result<Ref> VdiSnapshot(Connection& conn, const Ref& vdi) {
-  return RefResult(conn.Call("VDI.snapshot", {vdi, Value(Struct{})}), "VDI.snapshot");
+  return CallRef(conn, "VDI.snapshot", {vdi, Value(Struct{})});
 }
 
 Status VdiResize(Connection& conn, const Ref& vdi, int64_t size) {
-  return VoidResult(conn.Call("VDI.resize", {vdi, Value(std::to_string(size))}));
+  return CallVoid(conn, "VDI.resize", {vdi, Value(std::to_string(size))});
 }
 
 Result<Ref> VbdCreate(Connection& conn, const VbdSpec& spec) {
@@ -177,12 +190,10 @@ Result<Ref> VbdCreate(Connection& conn, const VbdSpec& spec) {
              {"other_config", MapValue(spec.other_config)},
              {"qos_algorithm_type", ""},
              {"qos_algorithm_params", Value(Struct{})}};
-  return RefResult(conn.Call("VBD.create", {Value(std::move(rec))}), "VBD.create");
+  return CallRef(conn, "VBD.create", {Value(std::move(rec))});
 }
 
-Status VbdDestroy(Connection& conn, const Ref& vbd) {
-  return VoidResult(conn.Call("VBD.destroy", {vbd}));
-}
+Status VbdDestroy(Connection& conn, const Ref& vbd) { return CallVoid(conn, "VBD.destroy", {vbd}); }
 
 Result<Ref> VifCreate(Connection& conn, const VifSpec& spec) {
   Struct rec{{"VM", spec.VM},
@@ -193,23 +204,21 @@ Result<Ref> VifCreate(Connection& conn, const VifSpec& spec) {
              {"other_config", MapValue(spec.other_config)},
              {"qos_algorithm_type", ""},
              {"qos_algorithm_params", Value(Struct{})}};
-  return RefResult(conn.Call("VIF.create", {Value(std::move(rec))}), "VIF.create");
+  return CallRef(conn, "VIF.create", {Value(std::move(rec))});
 }
 
-Status VifDestroy(Connection& conn, const Ref& vif) {
-  return VoidResult(conn.Call("VIF.destroy", {vif}));
-}
+Status VifDestroy(Connection& conn, const Ref& vif) { return CallVoid(conn, "VIF.destroy", {vif}); }
 
 Result<Ref> TaskCreate(Connection& conn, const std::string& label, const std::string& description) {
-  return RefResult(conn.Call("task.create", {label, description}), "task.create");
+  return CallRef(conn, "task.create", {label, description});
 }
 
 Status TaskDestroy(Connection& conn, const Ref& task) {
-  return VoidResult(conn.Call("task.destroy", {task}));
+  return CallVoid(conn, "task.destroy", {task});
 }
 
 Status TaskCancel(Connection& conn, const Ref& task) {
-  return VoidResult(conn.Call("task.cancel", {task}));
+  return CallVoid(conn, "task.cancel", {task});
 }
 
 Result<TaskRecord> WaitTask(Connection& conn, const Ref& task, const WaitOptions& options) {
@@ -250,7 +259,7 @@ Result<TaskRecord> WaitTask(Connection& conn, const Ref& task, const WaitOptions
 Result<Value> CallAsync(Connection& conn, std::string_view method, Array params,
                         const WaitOptions& options) {
   std::string async = "Async." + std::string(method);
-  XCR_ASSIGN_OR_RETURN(Ref task, RefResult(conn.Call(async, std::move(params)), async));
+  XCR_ASSIGN_OR_RETURN(Ref task, RefResultOf(conn.Call(async, std::move(params)), async));
   Result<TaskRecord> rec = WaitTask(conn, task, options);
   (void)TaskDestroy(conn, task);
   if (!rec.ok()) return rec.status().WithContext(std::string(method));

@@ -5,6 +5,14 @@
 //   XCR_ASSIGN_OR_RETURN(std::string snap, VmSnapshot(conn, vm_ref, "xcr snapshot", {}));
 //
 // Record classes are those of records.h (VmRecord, VdiRecord, ..., TaskRecord).
+//
+// No answer is trusted for its type: Connection::Call checks every answer's shape by the
+// method's name (result_shape.h), each call here checks again the shape it returns (a ref is a
+// string, a void call answers nothing, a record set is a struct of structs) and records.h checks
+// each field it reads. A wrong type is kCorruption naming the method (and the ref and field), the
+// expected and the received type:
+//   VM.get_all_records: expected a struct of records, got an int (42)
+//   VM.get_record OpaqueRef:1: VM.power_state: expected a string, got an array ([])
 // Thread-safety: as Connection (safe from many threads).
 #ifndef XCR_XAPI_API_H_
 #define XCR_XAPI_API_H_
@@ -23,6 +31,17 @@
 namespace xcr::xapi {
 
 using Ref = std::string;
+
+// Any call answering a ref (VM.create with a record the caller built, ...): the ref, or
+// kCorruption if the answer is not a string.
+Result<Ref> CallRef(Connection& conn, std::string_view method, Array params);
+// Any call answering void (VM.start, VM.add_tags, VDI.set_name_label, ...): kCorruption if the
+// answer is not nil or "".
+Status CallVoid(Connection& conn, std::string_view method, Array params);
+// <Class>.get_all_records as the Value XAPI sent, checked to be a struct of records (ref ->
+// struct); the records' fields are not decoded (for tools printing them whole, and decoders of
+// their own).
+Result<Value> GetAllRecordsValue(Connection& conn, std::string_view cls);
 
 // <Class>.get_all_records -> ref -> record.
 template <typename R>

@@ -5,6 +5,8 @@
 #include "base/logging.h"
 #include "xapi/curl_transport.h"
 #include "xapi/http_url.h"
+#include "xapi/records.h"
+#include "xapi/result_shape.h"
 #include "xapi/xmlrpc.h"
 
 namespace xcr::xapi {
@@ -30,6 +32,7 @@ Result<Value> InvokeXmlRpc(Transport& transport, std::string_view method, const 
   }
   Result<Value> value = UnwrapXapiResult(*decoded);
   if (!value.ok()) return value.status().WithContext(std::string(method));
+  XCR_RETURN_IF_ERROR(CheckResultShape(method, *value));
   return value;
 }
 
@@ -93,26 +96,37 @@ Status Connection::LoginAt(const std::string& start_url) {
                              std::to_string(options_.max_redirects) + " HOST_IS_SLAVE redirects");
 }
 
-void Connection::LearnMembers() {
-  Result<Value> hosts = Call("host.get_all_records", {});
-  if (!hosts.ok() || !hosts->is_struct()) {
-    XCR_LOG(WARN) << "could not list the pool's hosts (fail-over disabled): "
-                  << hosts.status().ToString();
-    return;
-  }
-  std::string master = master_url();
-  Result<Url> base = Url::Parse(master);
-  if (!base.ok()) return;
+Result<std::vector<std::string>> Connection::MemberUrls() {
+  // Call() has checked the answer is a struct of records; each is decoded as a host record so
+  // a wrongly typed address is refused rather than skipped.
+  XCR_ASSIGN_OR_RETURN(Value hosts, Call("host.get_all_records", {}));
+  XCR_ASSIGN_OR_RETURN(Url base, Url::Parse(master_url()));
   std::vector<std::string> members;
-  for (const auto& [ref, record] : hosts->structure()) {
-    const Value* address = record.Find("address");
-    if (address == nullptr || !address->is_string() || address->string().empty()) continue;
-    Result<Url> url = base->WithAddress(address->string());
-    if (!url.ok()) continue;
+  for (const auto& [ref, record] : hosts.structure()) {
+    Result<HostRecord> host = HostRecord::Decode(record);
+    if (!host.ok()) return host.status().WithContext("host.get_all_records " + ref);
+    if (host->address.empty()) continue;
+    Result<Url> url = base.WithAddress(host->address);
+    if (!url.ok()) {
+      XCR_LOG(WARN) << "pool member " << host->name_label
+                    << " left out of fail-over: " << url.status().ToString();
+      continue;
+    }
     members.push_back(url->Base());
   }
+  return members;
+}
+
+void Connection::LearnMembers() {
+  Result<std::vector<std::string>> members = MemberUrls();
+  if (!members.ok()) {
+    // The reason is the failed Status itself, never a bare "OK".
+    XCR_LOG(WARN) << "could not list the pool's hosts (fail-over disabled): "
+                  << members.status().ToString();
+    return;
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  members_ = std::move(members);
+  members_ = std::move(members).value();
 }
 
 Status Connection::Relogin(uint64_t generation) {

@@ -43,7 +43,10 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Calls `method` (e.g. "VM.get_record") with the session ref prepended to `params`. Returns
-  // the Value of a Success; a Failure is Status::Remote(code, params) with the method as context.
+  // the Value of a Success; a Failure is Status::Remote(code, params) with the method as context;
+  // a Success whose value has the wrong shape for the method (a get_all_records that is not a
+  // struct of records, a ref that is not a string ..., see result_shape.h) is kCorruption
+  // "<method>: expected <shape>, got <value>", never retried.
   Result<Value> Call(std::string_view method, Array params);
   // Calls a method that takes no session (system.listMethods, ...).
   Result<Value> CallWithoutSession(std::string_view method, Array params);
@@ -76,6 +79,9 @@ class Connection {
   Status Relogin(uint64_t generation);
   // Logs in through any known member other than the current master.
   Status Failover(uint64_t generation, const Status& cause);
+  // The base URLs of the pool's members (host.get_all_records addresses).
+  Result<std::vector<std::string>> MemberUrls();
+  // MemberUrls() into members_; a failure is logged (WARN, with its reason) and leaves them.
   void LearnMembers();
 
   const SessionOptions options_;
@@ -92,7 +98,8 @@ class Connection {
 };
 
 // Sends one XML-RPC call over `transport` and unwraps the result. HTTP errors become kIOError;
-// XAPI failures Status::Remote. Used by Connection; exposed for tests and tools.
+// XAPI failures Status::Remote; an answer of the wrong shape for `method` kCorruption
+// (result_shape.h). Used by Connection; exposed for tests and tools.
 Result<Value> InvokeXmlRpc(Transport& transport, std::string_view method, const Array& params);
 
 }  // namespace xcr::xapi

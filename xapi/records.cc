@@ -9,18 +9,33 @@ class Reader {
  public:
   Reader(const Value& v, const char* cls) : cls_(cls) {
     if (!v.is_struct()) {
-      status_ = Status::Corruption(std::string(cls) +
-                                   " record is not a struct: " + v.DebugString().substr(0, 80));
+      status_ = WrongType(std::string(cls) + " record", "a struct", v);
     } else {
       s_ = &v.structure();
     }
   }
 
+  // A string, ref, uuid or enum field: XAPI sends these as strings only.
   void Str(const char* name, std::string* out) {
     const Value* v = Get(name);
     if (v == nullptr) return;
-    Result<std::string> r = v->AsString();
-    Check(r, name, out);
+    if (!v->is_string()) {
+      status_ = WrongType(Field(name), "a string", *v);
+      return;
+    }
+    *out = v->string();
+  }
+  // A datetime field, kept as text: a dateTime.iso8601, or a string (JSON-RPC's form).
+  void Time(const char* name, std::string* out) {
+    const Value* v = Get(name);
+    if (v == nullptr) return;
+    if (v->is_datetime()) {
+      *out = v->datetime().iso8601;
+    } else if (v->is_string()) {
+      *out = v->string();
+    } else {
+      status_ = WrongType(Field(name), "a dateTime", *v);
+    }
   }
   void Int(const char* name, int64_t* out) {
     const Value* v = Get(name);
@@ -64,7 +79,7 @@ class Reader {
   template <typename T>
   void Check(Result<T> r, const char* name, T* out) {
     if (!r.ok()) {
-      status_ = Status::Corruption(Field(name) + ": " + r.status().message());
+      status_ = r.status().WithContext(Field(name));
       return;
     }
     *out = std::move(r).value();
@@ -78,24 +93,25 @@ class Reader {
 }  // namespace
 
 Result<StringMap> DecodeStringMap(const Value& v, std::string_view what) {
-  if (!v.is_struct()) return Status::Corruption(std::string(what) + " is not a map");
+  if (!v.is_struct()) return WrongType(what, "a map (struct)", v);
   StringMap out;
   for (const auto& [k, val] : v.structure()) {
-    Result<std::string> s = val.AsString();
-    if (!s.ok()) return Status::Corruption(std::string(what) + "[" + k + "] is not a string");
-    out.emplace(k, std::move(s).value());
+    if (!val.is_string()) return WrongType(std::string(what) + "[" + k + "]", "a string", val);
+    out.emplace(k, val.string());
   }
   return out;
 }
 
 Result<RefList> DecodeStringList(const Value& v, std::string_view what) {
-  if (!v.is_array()) return Status::Corruption(std::string(what) + " is not an array");
+  if (!v.is_array()) return WrongType(what, "an array", v);
   RefList out;
   out.reserve(v.array().size());
-  for (const Value& e : v.array()) {
-    Result<std::string> s = e.AsString();
-    if (!s.ok()) return Status::Corruption(std::string(what) + " has a non-string element");
-    out.push_back(std::move(s).value());
+  for (size_t i = 0; i < v.array().size(); ++i) {
+    const Value& e = v.array()[i];
+    if (!e.is_string()) {
+      return WrongType(std::string(what) + "[" + std::to_string(i) + "]", "a string", e);
+    }
+    out.push_back(e.string());
   }
   return out;
 }
@@ -112,7 +128,7 @@ Result<VmRecord> VmRecord::Decode(const Value& v) {
   rd.Bool("is_control_domain", &r.is_control_domain);
   rd.Str("snapshot_of", &r.snapshot_of);
   rd.List("snapshots", &r.snapshots);
-  rd.Str("snapshot_time", &r.snapshot_time);
+  rd.Time("snapshot_time", &r.snapshot_time);
   rd.List("VBDs", &r.VBDs);
   rd.List("VIFs", &r.VIFs);
   rd.Map("other_config", &r.other_config);
@@ -142,7 +158,7 @@ Result<VdiRecord> VdiRecord::Decode(const Value& v) {
   rd.List("VBDs", &r.VBDs);
   rd.List("snapshots", &r.snapshots);
   rd.Str("snapshot_of", &r.snapshot_of);
-  rd.Str("snapshot_time", &r.snapshot_time);
+  rd.Time("snapshot_time", &r.snapshot_time);
   XCR_RETURN_IF_ERROR(rd.Done(&r.raw));
   return r;
 }
@@ -267,24 +283,24 @@ Result<TaskRecord> TaskRecord::Decode(const Value& v) {
   rd.Dbl("progress", &r.progress);
   rd.Str("result", &r.result);
   rd.List("error_info", &r.error_info);
-  rd.Str("created", &r.created);
-  rd.Str("finished", &r.finished);
+  rd.Time("created", &r.created);
+  rd.Time("finished", &r.finished);
   rd.Map("other_config", &r.other_config);
   XCR_RETURN_IF_ERROR(rd.Done(&r.raw));
   return r;
 }
 
 Result<EventBatch> EventBatch::Decode(const Value& v) {
-  if (!v.is_struct()) return Status::Corruption("event.from result is not a struct");
+  if (!v.is_struct()) return WrongType("event.from", "a struct {events, token}", v);
   EventBatch batch;
   if (const Value* t = v.Find("token"); t != nullptr) {
     XCR_ASSIGN_OR_RETURN(batch.token, t->AsString());
   }
   const Value* events = v.Find("events");
   if (events == nullptr) return batch;
-  if (!events->is_array()) return Status::Corruption("event.from events is not an array");
+  if (!events->is_array()) return WrongType("event.from events", "an array", *events);
   for (const Value& e : events->array()) {
-    if (!e.is_struct()) return Status::Corruption("event.from event is not a struct");
+    if (!e.is_struct()) return WrongType("event.from event", "a struct", e);
     Event ev;
     if (const Value* f = e.Find("id")) {
       XCR_ASSIGN_OR_RETURN(ev.id, f->AsInt());

@@ -3,8 +3,11 @@
 // not model — including ones added by newer XAPI versions — are kept, not dropped.
 //
 // Decoding is lenient about absent fields (older hosts lack some; they keep their defaults) and
-// strict about types: a field of the wrong XML-RPC type is kCorruption naming class and field.
-// Ints and bools accept XAPI's string forms. Datetimes are kept as the text XAPI sent.
+// strict about types, the datamodel's: a field of the wrong XML-RPC type is kCorruption naming
+// class and field, expected and received ("VM.power_state: expected a string, got an int (3)").
+// Strings, refs, uuids and enums must be strings; maps (string -> string) structs of strings;
+// sets arrays of strings. Ints and bools also accept XAPI's string forms ("42", "true").
+// Datetimes are kept as the text XAPI sent (a dateTime.iso8601, or a string as JSON-RPC sends).
 // Thread-safety: plain values.
 #ifndef XCR_XAPI_RECORDS_H_
 #define XCR_XAPI_RECORDS_H_

@@ -6,31 +6,56 @@
 namespace xcr::xapi {
 namespace {
 
+// The type's name with its article.
 const char* TypeName(Value::Type t) {
   switch (t) {
     case Value::Type::kNil:
       return "nil";
     case Value::Type::kString:
-      return "string";
+      return "a string";
     case Value::Type::kInt:
-      return "int";
+      return "an int";
     case Value::Type::kDouble:
-      return "double";
+      return "a double";
     case Value::Type::kBool:
-      return "boolean";
+      return "a boolean";
     case Value::Type::kDateTime:
-      return "dateTime";
+      return "a dateTime";
     case Value::Type::kArray:
-      return "array";
+      return "an array";
     case Value::Type::kStruct:
-      return "struct";
+      return "a struct";
   }
   return "?";
 }
 
-Status TypeError(const Value& v, const char* want) {
-  return Status::Corruption(std::string("XML-RPC value: expected ") + want + ", got " +
-                            TypeName(v.type()) + " " + v.DebugString().substr(0, 80));
+constexpr size_t kExcerptChars = 80;
+
+// DebugString's rendering, stopped once `out` holds `limit` characters (a hostile answer may be
+// a struct of millions of members: it is not rendered whole to be cut).
+void AppendExcerpt(const Value& v, size_t limit, std::string* out) {
+  if (out->size() >= limit) return;
+  if (v.is_array()) {
+    *out += "[";
+    for (size_t i = 0; i < v.array().size() && out->size() < limit; ++i) {
+      if (i) *out += ", ";
+      AppendExcerpt(v.array()[i], limit, out);
+    }
+    *out += "]";
+  } else if (v.is_struct()) {
+    *out += "{";
+    bool first = true;
+    for (const auto& [k, m] : v.structure()) {
+      if (out->size() >= limit) break;
+      if (!first) *out += ", ";
+      first = false;
+      *out += k + ": ";
+      AppendExcerpt(m, limit, out);
+    }
+    *out += "}";
+  } else {
+    *out += v.DebugString().substr(0, limit + 1 - out->size());  // one more: shows the cut
+  }
 }
 
 }  // namespace
@@ -63,7 +88,7 @@ Result<std::string> Value::AsString() const {
       return std::string(buf);
     }
     default:
-      return TypeError(*this, "string");
+      return WrongType("", "a string", *this);
   }
 }
 
@@ -75,7 +100,7 @@ Result<int64_t> Value::AsInt() const {
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
     if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) return out;
   }
-  return TypeError(*this, "int");
+  return WrongType("", "an int", *this);
 }
 
 Result<double> Value::AsDouble() const {
@@ -87,7 +112,7 @@ Result<double> Value::AsDouble() const {
     double d = std::strtod(s.c_str(), &end);
     if (!s.empty() && end == s.c_str() + s.size()) return d;
   }
-  return TypeError(*this, "double");
+  return WrongType("", "a double", *this);
 }
 
 Result<bool> Value::AsBool() const {
@@ -96,7 +121,7 @@ Result<bool> Value::AsBool() const {
     if (string() == "true" || string() == "1") return true;
     if (string() == "false" || string() == "0") return false;
   }
-  return TypeError(*this, "boolean");
+  return WrongType("", "a boolean", *this);
 }
 
 const Value* Value::Find(std::string_view key) const {
@@ -140,6 +165,20 @@ std::string Value::DebugString() const {
     }
   }
   return "?";
+}
+
+std::string Value::Describe() const {
+  if (is_nil()) return "nil (void)";
+  std::string excerpt;
+  AppendExcerpt(*this, kExcerptChars, &excerpt);
+  if (excerpt.size() > kExcerptChars) excerpt = excerpt.substr(0, kExcerptChars - 3) + "...";
+  return std::string(TypeName(type())) + " (" + excerpt + ")";
+}
+
+Status WrongType(std::string_view what, std::string_view expected, const Value& got) {
+  std::string msg = "expected " + std::string(expected) + ", got " + got.Describe();
+  if (what.empty()) return Status::Corruption(std::move(msg));
+  return Status::Corruption(std::string(what) + ": " + msg);
 }
 
 bool Value::operator==(const Value& o) const {

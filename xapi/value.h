@@ -69,7 +69,8 @@ class Value {
   Array& mutable_array();
   Struct& mutable_structure();
 
-  // Checked conversions with XAPI's leniency; kCorruption naming the expected type otherwise.
+  // Checked conversions with XAPI's leniency; otherwise kCorruption "expected an int, got a
+  // struct ({...})" (see WrongType).
   Result<std::string> AsString() const;  // string; also int/double/bool/dateTime rendered
   Result<int64_t> AsInt() const;         // int, or a string of decimal digits (XAPI's 64-bit ints)
   Result<double> AsDouble() const;       // double, int, or numeric string
@@ -80,6 +81,10 @@ class Value {
 
   // A compact human-readable rendering for logs and test failures (not XML).
   std::string DebugString() const;
+  // The type with an article and a short excerpt of the value, for error messages: "an int
+  // (42)", "a string (\"OpaqueRef:1\")", "a struct ({uuid: \"u\", ...})", "nil (void)". At most
+  // about 80 characters of the value are shown.
+  std::string Describe() const;
 
   bool operator==(const Value& o) const;
 
@@ -88,6 +93,11 @@ class Value {
                std::shared_ptr<Struct>>
       v_;
 };
+
+// kCorruption "<what>: expected <expected>, got <got.Describe()>" — the one wording for a value
+// of the wrong type, wherever it is found (an answer, a record field, a map entry). `what` names
+// the method or field; empty leaves the prefix out. `expected` carries its article ("a string").
+Status WrongType(std::string_view what, std::string_view expected, const Value& got);
 
 // The null ref XAPI uses for "no object".
 inline constexpr std::string_view kNullRef = "OpaqueRef:NULL";

@@ -64,13 +64,13 @@ TEST(ConnectionTest, WrongPasswordIsRemoteErrorWithoutThePassword) {
 TEST(ConnectionTest, ReLogsInOnSessionInvalidAndRetries) {
   FakePool pool;
   int n = 0;
-  pool.On("VM.get_record",
+  pool.On("VM.get_name_label",
           [&](const Array&) -> Result<Value> { return Value(std::to_string(++n)); });
   ASSERT_OK_AND_ASSIGN(auto conn,
                        Connection::Open("http://master:80", Options(pool), pool.Factory()));
   std::string first = conn->session_ref();
   pool.ExpireSessions();
-  ASSERT_OK_AND_ASSIGN(Value v, conn->Call("VM.get_record", {"OpaqueRef:vm"}));
+  ASSERT_OK_AND_ASSIGN(Value v, conn->Call("VM.get_name_label", {"OpaqueRef:vm"}));
   EXPECT_EQ(v, Value("1"));
   EXPECT_EQ(conn->login_count(), 2);
   EXPECT_NE(conn->session_ref(), first);
@@ -78,11 +78,11 @@ TEST(ConnectionTest, ReLogsInOnSessionInvalidAndRetries) {
 
 TEST(ConnectionTest, GivesUpAfterTwoReLogins) {
   FakePool pool;
-  pool.On("VM.get_record", [](const Array&) -> Result<Value> { return Value(1); });
+  pool.On("VM.get_name_label", [](const Array&) -> Result<Value> { return Value(1); });
   ASSERT_OK_AND_ASSIGN(auto conn,
                        Connection::Open("http://master:80", Options(pool), pool.Factory()));
   pool.SetAlwaysInvalid(true);
-  auto r = conn->Call("VM.get_record", {"OpaqueRef:vm"});
+  auto r = conn->Call("VM.get_name_label", {"OpaqueRef:vm"});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().error_name(), "SESSION_INVALID");
   EXPECT_EQ(conn->login_count(), 3);  // the first login and two re-logins
@@ -98,23 +98,23 @@ TEST(ConnectionTest, FollowsHostIsSlaveToTheMaster) {
 
 TEST(ConnectionTest, MasterChangeDuringCallFollowsTheNewMaster) {
   FakePool pool;
-  pool.On("VM.get_record", [](const Array&) -> Result<Value> { return Value("seven"); });
+  pool.On("VM.get_name_label", [](const Array&) -> Result<Value> { return Value("seven"); });
   ASSERT_OK_AND_ASSIGN(auto conn,
                        Connection::Open("http://master:80", Options(pool), pool.Factory()));
   pool.SetMaster("http://member:80");
-  ASSERT_OK_AND_ASSIGN(Value v, conn->Call("VM.get_record", {"OpaqueRef:vm"}));
+  ASSERT_OK_AND_ASSIGN(Value v, conn->Call("VM.get_name_label", {"OpaqueRef:vm"}));
   EXPECT_EQ(v, Value("seven"));
   EXPECT_EQ(conn->master_url(), "http://member:80");
 }
 
 TEST(ConnectionTest, FailsOverToAnotherMemberWhenTheMasterIsUnreachable) {
   FakePool pool;
-  pool.On("VM.get_record", [](const Array&) -> Result<Value> { return Value("seven"); });
+  pool.On("VM.get_name_label", [](const Array&) -> Result<Value> { return Value("seven"); });
   ASSERT_OK_AND_ASSIGN(auto conn,
                        Connection::Open("http://master:80", Options(pool), pool.Factory()));
   pool.SetDown("http://master:80", true);
   pool.SetMaster("http://member:80");  // the member was promoted
-  ASSERT_OK_AND_ASSIGN(Value v, conn->Call("VM.get_record", {"OpaqueRef:vm"}));
+  ASSERT_OK_AND_ASSIGN(Value v, conn->Call("VM.get_name_label", {"OpaqueRef:vm"}));
   EXPECT_EQ(v, Value("seven"));
   EXPECT_EQ(conn->master_url(), "http://member:80");
 }
@@ -125,7 +125,7 @@ TEST(ConnectionTest, WholePoolUnreachableIsUnavailable) {
                        Connection::Open("http://master:80", Options(pool), pool.Factory()));
   pool.SetDown("http://master:80", true);
   pool.SetDown("http://member:80", true);
-  EXPECT_STATUS(conn->Call("VM.get_record", {"OpaqueRef:vm"}), StatusCode::kUnavailable);
+  EXPECT_STATUS(conn->Call("VM.get_name_label", {"OpaqueRef:vm"}), StatusCode::kUnavailable);
   pool.SetDown("http://master:80", false);
 }
 
@@ -139,7 +139,7 @@ TEST(ConnectionTest, UrlWithUserInfoIsRefused) {
 
 TEST(ConnectionTest, NeverLogsPasswordsOrSessionRefs) {
   FakePool pool;
-  pool.On("VM.get_record", [](const Array&) -> Result<Value> { return Value(1); });
+  pool.On("VM.get_name_label", [](const Array&) -> Result<Value> { return Value(1); });
   std::mutex mu;
   std::string log;
   SetLogLevel(LogLevel::kDEBUG);
@@ -152,7 +152,7 @@ TEST(ConnectionTest, NeverLogsPasswordsOrSessionRefs) {
     ASSERT_OK_AND_ASSIGN(auto conn,
                          Connection::Open("http://member:80", Options(pool), pool.Factory()));
     pool.ExpireSessions();
-    Status call = conn->Call("VM.get_record", {"OpaqueRef:vm"}).status();
+    Status call = conn->Call("VM.get_name_label", {"OpaqueRef:vm"}).status();
     ASSERT_OK(call);
     ref = conn->session_ref();
   }
@@ -162,6 +162,44 @@ TEST(ConnectionTest, NeverLogsPasswordsOrSessionRefs) {
   EXPECT_EQ(log.find(pool.password), std::string::npos) << log;
   EXPECT_EQ(log.find(ref), std::string::npos) << log;
   EXPECT_EQ(log.find("OpaqueRef:session-1"), std::string::npos) << log;
+}
+
+// A pool whose host.get_all_records answers with a wrong type still logs in (fail-over is
+// only disabled), and the warning gives the reason, never a bare "OK".
+TEST(ConnectionTest, UnlistablePoolMembersAreWarnedAboutWithTheReason) {
+  FakePool pool;
+  pool.ints_as_i4 = true;
+  pool.On("host.get_all_records", [](const Array&) -> Result<Value> { return Value(42); });
+  std::mutex mu;
+  std::string log;
+  SetLogSink([&](LogLevel, const std::string& line) {
+    std::lock_guard<std::mutex> l(mu);
+    log += line + "\n";
+  });
+  auto conn = Connection::Open("http://master:80", Options(pool), pool.Factory());
+  SetLogSink(nullptr);
+  ASSERT_OK(conn.status());
+  EXPECT_TRUE((*conn)->pool_members().empty());
+  EXPECT_NE(log.find("could not list the pool's hosts (fail-over disabled): corruption: "
+                     "host.get_all_records: expected a struct of records, got an int (42)"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("disabled): OK"), std::string::npos) << log;
+
+  // A host record whose address is not a string is refused too (it was skipped silently).
+  pool.On("host.get_all_records", [](const Array&) -> Result<Value> {
+    return Value(Struct{{"OpaqueRef:h", Value(Struct{{"address", Value(Array{})}})}});
+  });
+  log.clear();
+  SetLogSink([&](LogLevel, const std::string& line) {
+    std::lock_guard<std::mutex> l(mu);
+    log += line + "\n";
+  });
+  auto again = Connection::Open("http://master:80", Options(pool), pool.Factory());
+  SetLogSink(nullptr);
+  ASSERT_OK(again.status());
+  EXPECT_NE(log.find("host.address: expected a string, got an array ([])"), std::string::npos)
+      << log;
 }
 
 // Beast's fail_count idea: every request after the first N fails; each N must give either a

@@ -72,6 +72,9 @@ class FakePool {
     return static_cast<int>(sessions_.size());
   }
   std::string password = "s3cret pass";
+  // Handlers' ints go on the wire as <i4> (as a hostile or non-XAPI server may send them)
+  // instead of XAPI's untyped decimal text.
+  bool ints_as_i4 = false;
 
   TransportFactory Factory() {
     return [this](const std::string& url) -> Result<std::unique_ptr<Transport>> {
@@ -130,7 +133,7 @@ class FakePool {
       return resp;
     }
     Array rest(p.begin() + 1, p.end());
-    if (m == "host.get_all_records") {
+    if (m == "host.get_all_records" && handlers_.count(m) == 0) {
       Struct all;
       for (const auto& [u, addr] : hosts_) {
         all["OpaqueRef:host-" + addr] = Value(Struct{{"address", addr}, {"name_label", u}});
@@ -146,7 +149,9 @@ class FakePool {
       d.insert(d.end(), r.status().params().begin(), r.status().params().end());
       return fail(d);
     }
-    resp.body = EncodeSuccess(*r);
+    EncodeOptions options;
+    options.ints_as_i4 = ints_as_i4;
+    resp.body = EncodeSuccess(*r, options);
     return resp;
   }
 

@@ -1,15 +1,14 @@
 // TLS trust over a real socket: an HTTPS server on 127.0.0.1 with a fresh self-signed
 // certificate (python3's ssl, started and stopped by the test).
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
+#include "tests/testutil/script_server.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/temp_dir.h"
 #include "xapi/connection.h"
@@ -39,46 +38,17 @@ class TlsServer {
     std::stringstream ss;
     ss << in.rdbuf();
     fingerprint_ = FingerprintOfDer(ss.str());
-    int to_child[2], from_child[2];
-    if (pipe(to_child) != 0 || pipe(from_child) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(to_child[0], 0);
-      dup2(from_child[1], 1);
-      close(to_child[1]);
-      close(from_child[0]);
-      execlp("python3", "python3", XCR_TLS_TEST_SERVER, cert_.c_str(), key.c_str(), nullptr);
-      _exit(127);
-    }
-    close(to_child[0]);
-    close(from_child[1]);
-    stdin_ = to_child[1];
-    FILE* out = fdopen(from_child[0], "r");
-    int port = 0;
-    if (out != nullptr && std::fscanf(out, "%d", &port) == 1) port_ = port;
-    if (out != nullptr) std::fclose(out);
+    server_ = std::make_unique<xcr::testing::ScriptServer>(XCR_TLS_TEST_SERVER,
+                                                           std::vector<std::string>{cert_, key});
   }
-  ~TlsServer() {
-    if (stdin_ >= 0) close(stdin_);
-    if (pid_ > 0) {
-      int st = 0;
-      for (int i = 0; i < 50 && waitpid(pid_, &st, WNOHANG) == 0; ++i) usleep(100'000);
-      if (waitpid(pid_, &st, WNOHANG) == 0) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &st, 0);
-      }
-    }
-  }
-  bool ok() const { return port_ > 0; }
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  bool ok() const { return server_ != nullptr && server_->ok(); }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(server_->port()); }
   const Fingerprint& fingerprint() const { return fingerprint_; }
 
  private:
   std::string cert_;
   Fingerprint fingerprint_{};
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  int port_ = 0;
+  std::unique_ptr<xcr::testing::ScriptServer> server_;
 };
 
 // One server (and one RSA key) for the whole suite.
