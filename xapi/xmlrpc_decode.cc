@@ -10,6 +10,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "xapi/base64.h"
 #include "xapi/xmlrpc.h"
 
 namespace xcr::xapi {
@@ -382,41 +383,6 @@ Status ParseBool(std::string_view text, bool* out) {
   return Status::OK();
 }
 
-int Base64Digit(unsigned char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
-
-// Standard or URL-safe alphabet; whitespace ignored; padding optional.
-Status DecodeBase64(std::string_view text, std::string* out) {
-  out->clear();
-  out->reserve(text.size() / 4 * 3 + 3);
-  uint32_t acc = 0;
-  int bits = 0;
-  bool padding = false;
-  for (unsigned char c : text) {
-    if (IsXmlSpace(static_cast<char>(c))) continue;
-    if (c == '=') {
-      padding = true;
-      continue;
-    }
-    const int d = Base64Digit(c);
-    if (d < 0 || padding) return Status::Corruption("invalid base64 text");
-    acc = (acc << 6) | static_cast<uint32_t>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  if (bits >= 6) return Status::Corruption("truncated base64 text");
-  return Status::OK();
-}
-
 Status Decoder::ParseScalar(const char* type, Value* out) {
   std::string text;
   XCR_RETURN_IF_ERROR(ReadText(type, &text));  // also consumes an empty element's end
@@ -441,9 +407,9 @@ Status Decoder::ParseScalar(const char* type, Value* out) {
     if (t.empty()) return Error("empty <dateTime.iso8601>");
     *out = Value(DateTime{std::string(t)});
   } else if (std::strcmp(type, "base64") == 0) {
-    std::string bytes;
-    s = DecodeBase64(text, &bytes);
-    *out = Value(std::move(bytes));
+    Result<std::string> bytes = DecodeBase64(text);
+    if (!bytes.ok()) return Error("bad <base64>: " + bytes.status().message());
+    *out = Value(std::move(bytes).value());
   } else if (std::strcmp(type, "nil") == 0 || std::strcmp(type, "ex:nil") == 0) {
     if (!IsBlank(text)) return Error("<nil> holds text " + Quote(text));
     *out = Value();
@@ -672,8 +638,7 @@ Result<Value> DecodeResponse(std::string_view xml, const DecodeLimits& limits) {
   XCR_RETURN_IF_ERROR(d.ParseMethodResponse(&v, &fault));
   if (!fault) return v;
   if (!v.is_struct()) {
-    return Status::Corruption("XML-RPC: <fault> value is not a struct: " +
-                              v.DebugString().substr(0, 200));
+    return WrongType("XML-RPC: <fault> value", "a struct", v);
   }
   std::string code;
   std::string text;
@@ -699,13 +664,11 @@ Result<Value> DecodeValue(std::string_view xml, const DecodeLimits& limits) {
 
 Result<Value> UnwrapXapiResult(const Value& response) {
   if (!response.is_struct()) {
-    return Status::Corruption("XAPI response is not a {Status, ...} struct: " +
-                              response.DebugString().substr(0, 200));
+    return WrongType("XAPI response", "a {Status, ...} struct", response);
   }
   const Value* status = response.Find("Status");
   if (status == nullptr || !status->is_string()) {
-    return Status::Corruption("XAPI response has no string Status member: " +
-                              response.DebugString().substr(0, 200));
+    return Status::Corruption("XAPI response has no string Status member: " + response.Describe());
   }
   if (status->string() == "Success") {
     const Value* value = response.Find("Value");

@@ -7,6 +7,7 @@
 #include "vhd/bitmap.h"
 #include "vhd/stream_reader.h"
 #include "vhd/stream_writer.h"
+#include "xapi/base64.h"
 #include "xapi/sim/vm_ops.h"
 
 namespace xcr::xapi::sim {
@@ -22,34 +23,6 @@ void SendSimple(HttpConnection& conn, int status,
   std::string out = ResponseHead(status, headers) + body;
   (void)conn.WriteAll(
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(out.data()), out.size()));
-}
-
-std::string Base64Decode(const std::string& in) {
-  std::string out;
-  int val = 0, bits = -8;
-  for (char c : in) {
-    int d;
-    if (c >= 'A' && c <= 'Z') {
-      d = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      d = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      d = c - '0' + 52;
-    } else if (c == '+') {
-      d = 62;
-    } else if (c == '/') {
-      d = 63;
-    } else {
-      break;
-    }
-    val = (val << 6) + d;
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
 }
 
 std::string CookieSession(const std::string& cookie) {
@@ -71,7 +44,8 @@ bool Authenticate(Service& svc, const HttpRequest& req, std::string* session) {
   }
   std::string auth = req.Header("authorization");
   if (auth.rfind("Basic ", 0) == 0) {
-    std::string up = Base64Decode(auth.substr(6));
+    Result<std::string> decoded = DecodeBase64(auth.substr(6));
+    std::string up = decoded.ok() ? std::move(decoded).value() : std::string();
     size_t colon = up.find(':');
     if (colon != std::string::npos &&
         svc.CheckPassword(up.substr(0, colon), up.substr(colon + 1))) {
