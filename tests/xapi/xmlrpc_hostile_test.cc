@@ -2,7 +2,6 @@
 // quickly, and without libxml2 printing anything or expanding anything.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <string>
 
 #include "tests/testutil/status_matchers.h"
@@ -72,13 +71,13 @@ TEST(XmlRpcHostileTest, UndeclaredEntityRefused) {
   EXPECT_TRUE(Contains(r.status(), "malformed XML at line 1")) << r.status().ToString();
 }
 
-TEST(XmlRpcHostileTest, TenThousandDeepNestingRefusedQuickly) {
+TEST(XmlRpcHostileTest, TenThousandDeepNestingRefusedBeforeParsing) {
   for (const std::string& xml : {NestedArrays(10000), NestedStructs(10000)}) {
-    auto start = std::chrono::steady_clock::now();
+    // "document nested deeper" is the byte pre-scan's refusal: libxml2 never parsed it and no
+    // value was built (the decoder's own depth check says "arrays/structs nested deeper").
     Result<Value> r = DecodeResponse(xml);
     EXPECT_STATUS(r, StatusCode::kResourceExhausted);
-    EXPECT_TRUE(Contains(r.status(), "nested deeper")) << r.status().ToString();
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    EXPECT_TRUE(Contains(r.status(), "document nested deeper")) << r.status().ToString();
   }
   // Plain element nesting with no XML-RPC meaning at all is refused the same way.
   std::string tags;
@@ -109,12 +108,13 @@ TEST(XmlRpcHostileTest, HundredMegabyteBodyRefusedBySize) {
   std::string xml = "<?xml version=\"1.0\"?><methodResponse><params><param><value>";
   xml.append(100 << 20, 'a');
   xml.append("</value></param></params></methodResponse>");
-  auto start = std::chrono::steady_clock::now();
+  // Refused on its size alone, before the pre-scan or libxml2 read a byte of it.
   Result<Value> r = DecodeResponse(xml);
   EXPECT_STATUS(r, StatusCode::kResourceExhausted);
-  EXPECT_TRUE(Contains(r.status(), "over the limit")) << r.status().ToString();
+  EXPECT_TRUE(Contains(r.status(),
+                       "document of " + std::to_string(xml.size()) + " bytes is over the limit"))
+      << r.status().ToString();
   EXPECT_STATUS(DecodeMethodCall(xml), StatusCode::kResourceExhausted);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
 }
 
 TEST(XmlRpcHostileTest, SizeLimitIsExact) {
@@ -223,7 +223,12 @@ TEST(XmlRpcHostileTest, ProcessingInstructionsAndCommentsAreHarmless) {
   EXPECT_EQ(v, Value("<!DOCTYPE y>"));
 }
 
-TEST(XmlRpcHostileTest, LargeResponseDecodesFast) {
+// The speed of a large decode is measured by bench/xapi/xmlrpc_bench (docs/benchmarks.md), not
+// asserted here: a time bound fails on a busy machine. What a test can hold is the work: the
+// decoder builds each value of the document exactly once (DecodeLimits::max_elements counts
+// them, so a limit of exactly the document's number of <value>s passes and one less fails),
+// and it is a single pass: no re-reading, no work growing faster than the document.
+TEST(XmlRpcHostileTest, LargeResponseDecodesInOnePassOverItsValues) {
   // ~1000 VM records of 30 fields: several MB, as VM.get_all_records on a big pool.
   Struct records;
   for (int vm = 0; vm < 1000; ++vm) {
@@ -240,12 +245,22 @@ TEST(XmlRpcHostileTest, LargeResponseDecodesFast) {
   }
   const std::string xml = EncodeSuccess(Value(std::move(records)));
   ASSERT_GT(xml.size(), 2u << 20);
-  auto start = std::chrono::steady_clock::now();
-  ASSERT_OK_AND_ASSIGN(Value v, DecodeResponse(xml));
-  auto elapsed = std::chrono::steady_clock::now() - start;
+  size_t values = 0;
+  for (size_t at = xml.find("<value>"); at != std::string::npos; at = xml.find("<value>", at + 1)) {
+    ++values;
+  }
+  DecodeLimits exact;
+  exact.max_elements = values;
+  ASSERT_OK_AND_ASSIGN(Value v, DecodeResponse(xml, exact));
   ASSERT_OK_AND_ASSIGN(Value inner, UnwrapXapiResult(v));
-  EXPECT_EQ(inner.structure().size(), 1000u);
-  EXPECT_LT(elapsed, std::chrono::seconds(1));  // typically ~10x under this, even in debug
+  ASSERT_EQ(inner.structure().size(), 1000u);
+  const Value& last = inner.structure().at("OpaqueRef:vm-999");
+  EXPECT_EQ(*last.Find("field_24"), Value("value of field 24 & more"));
+  EXPECT_EQ(*last.Find("memory"), Value("4294967296"));
+  EXPECT_EQ(*last.Find("snapshot_time"), Value(DateTime{"19700101T00:00:00Z"}));
+  DecodeLimits one_less;
+  one_less.max_elements = values - 1;
+  EXPECT_STATUS(DecodeResponse(xml, one_less), StatusCode::kResourceExhausted);
 }
 
 }  // namespace
