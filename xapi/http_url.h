@@ -2,7 +2,16 @@
 //
 // Pool URLs name a host ("https://xen1.example" or "http://127.0.0.1:8080"). Credentials in the
 // URL ("https://root:secret@host") are refused: they would show up in process listings, shell
-// history and logs. Thread-safety: plain values.
+// history and logs.
+//
+// Parsing is libcurl's URL API (CURLU: curl_url_set/curl_url_get), the same parser that later
+// opens the connection, so what is accepted here is what curl will connect to; this file only
+// adds the pool-URL rules on top (http/https only, a host, no user info, a port of 1..65535,
+// XAPI's bare IPv6 member addresses bracketed).
+// UrlEncode stays our own: curl_easy_escape needs a handle and escapes ':' too, which would
+// turn every OpaqueRef:... in a transfer's query string into OpaqueRef%3A... (XAPI decodes
+// both alike; the readable form keeps logs and tests plain).
+// Thread-safety: plain values; Parse may be called from many threads at once.
 #ifndef XCR_XAPI_HTTP_URL_H_
 #define XCR_XAPI_HTTP_URL_H_
 
