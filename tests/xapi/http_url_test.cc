@@ -43,6 +43,28 @@ TEST(UrlTest, WithAddressKeepsSchemeAndPortUnlessGiven) {
   EXPECT_EQ(b.Base(), "https://127.0.0.1:9000");
 }
 
+TEST(UrlTest, ParsesWhatLibcurlParses) {
+  ASSERT_OK_AND_ASSIGN(Url upper, Url::Parse("HTTPS://xen1.example:8443/some/path?q=1"));
+  EXPECT_EQ(upper.Base(), "https://xen1.example:8443");
+  EXPECT_STATUS(Url::Parse("https://host:0"), StatusCode::kInvalidArgument);
+  EXPECT_STATUS(Url::Parse("https://[fe80::1"), StatusCode::kInvalidArgument);
+  EXPECT_STATUS(Url::Parse("https://bad host"), StatusCode::kInvalidArgument);
+  // Only a password, or user info that is not valid URL text: refused without echoing it.
+  auto r = Url::Parse("https://:hunter2@xen1");
+  EXPECT_STATUS(r, StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message().find("hunter2"), std::string::npos);
+}
+
+TEST(UrlTest, WithAddressBracketsABareIpv6Address) {
+  ASSERT_OK_AND_ASSIGN(Url u, Url::Parse("https://10.0.0.1"));
+  ASSERT_OK_AND_ASSIGN(Url a, u.WithAddress("fe80::2"));
+  EXPECT_EQ(a.host, "fe80::2");
+  EXPECT_EQ(a.Base(), "https://[fe80::2]");
+  ASSERT_OK_AND_ASSIGN(Url b, u.WithAddress("[fe80::2]:8443"));
+  EXPECT_EQ(b.Base(), "https://[fe80::2]:8443");
+  EXPECT_STATUS(u.WithAddress(""), StatusCode::kInvalidArgument);
+}
+
 TEST(UrlTest, EncodesQueryValues) {
   EXPECT_EQ(UrlEncode("OpaqueRef:ab-12"), "OpaqueRef:ab-12");
   EXPECT_EQ(UrlEncode("a b&c=d"), "a%20b%26c%3Dd");
