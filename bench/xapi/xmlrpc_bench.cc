@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/xapi/large_answer.h"
 #include "xapi/result_shape.h"
 #include "xapi/xmlrpc.h"
 
@@ -23,24 +24,6 @@ namespace {
 
 double Now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// A VM.get_all_records answer of `vms` records shaped like XAPI's (30-odd fields each).
-std::string AllRecords(int vms) {
-  Struct records;
-  for (int vm = 0; vm < vms; ++vm) {
-    Struct rec;
-    for (int f = 0; f < 25; ++f) {
-      rec["field_" + std::to_string(f)] = "value of field " + std::to_string(f) + " & more";
-    }
-    rec["VBDs"] = Array{"OpaqueRef:a", "OpaqueRef:b", "OpaqueRef:c"};
-    rec["other_config"] = Struct{{"k1", "v1"}, {"k2", "v2"}};
-    rec["memory"] = int64_t{4294967296};
-    rec["is_a_template"] = false;
-    rec["snapshot_time"] = DateTime{"19700101T00:00:00Z"};
-    records["OpaqueRef:vm-" + std::to_string(vm)] = Value(std::move(rec));
-  }
-  return EncodeSuccess(Value(std::move(records)));
 }
 
 double Median(std::vector<double> v) {
@@ -55,7 +38,7 @@ int Main(int argc, char** argv) {
     if (a == "--vms") vms = std::atoi(argv[i + 1]);
     if (a == "--runs") runs = std::max(1, std::atoi(argv[i + 1]));
   }
-  const std::string xml = AllRecords(vms);
+  const std::string xml = testing::LargeVmRecordsAnswer(vms);
   std::vector<double> ours, dom;
   for (int r = 0; r < runs; ++r) {  // alternated, so load changes hit both alike
     double t0 = Now();

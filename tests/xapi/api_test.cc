@@ -12,18 +12,7 @@ namespace {
 
 using testing::FakePool;
 
-class ApiTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    SessionOptions o;
-    o.password = pool_.password;
-    auto c = Connection::Open("http://master:80", o, pool_.Factory());
-    ASSERT_OK(c.status());
-    conn_ = std::move(c).value();
-  }
-  FakePool pool_;
-  std::unique_ptr<Connection> conn_;
-};
+using ApiTest = testing::FakePoolTest;
 
 TEST_F(ApiTest, SnapshotSendsIgnoreVdisAndFallsBackOnOldHosts) {
   pool_.On("VM.snapshot", [](const Array& p) -> Result<Value> { return Value("OpaqueRef:s1"); });

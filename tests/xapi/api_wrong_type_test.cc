@@ -155,22 +155,16 @@ std::vector<Answer> Answers() {
   };
 }
 
-class ApiWrongTypeTest : public ::testing::Test {
+class ApiWrongTypeTest : public testing::FakePoolTest {
  protected:
   void SetUp() override {
-    SessionOptions o;
-    o.password = pool_.password;
-    auto c = Connection::Open("http://master:80", o, pool_.Factory());
-    ASSERT_OK(c.status());
-    conn_ = std::move(c).value();
+    FakePoolTest::SetUp();
     pool_.ints_as_i4 = true;
     // Helper calls some typed calls make first (remove_from before add_to) answer rightly.
     for (const char* m : {"VM.remove_from_other_config", "VM.remove_from_blocked_operations"}) {
       pool_.On(m, [](const Array&) -> Result<Value> { return Value(); });
     }
   }
-  FakePool pool_;
-  std::unique_ptr<Connection> conn_;
 };
 
 TEST_F(ApiWrongTypeTest, EveryEngineCallRefusesEveryWrongShape) {

@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "xapi/connection.h"
 #include "xapi/transport.h"
 #include "xapi/xmlrpc.h"
 
@@ -165,6 +168,20 @@ class FakePool {
   std::vector<std::string> calls_;
   std::vector<Array> params_;
   int logins_ = 0;
+};
+
+// A test fixture holding a FakePool and a Connection logged in to its master.
+class FakePoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SessionOptions o;
+    o.password = pool_.password;
+    auto c = Connection::Open("http://master:80", o, pool_.Factory());
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    conn_ = std::move(c).value();
+  }
+  FakePool pool_;
+  std::unique_ptr<Connection> conn_;
 };
 
 }  // namespace xcr::xapi::testing

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "tests/testutil/status_matchers.h"
+#include "tests/xapi/large_answer.h"
 #include "xapi/xmlrpc.h"
 
 namespace xcr::xapi {
@@ -229,21 +230,7 @@ TEST(XmlRpcHostileTest, ProcessingInstructionsAndCommentsAreHarmless) {
 // them, so a limit of exactly the document's number of <value>s passes and one less fails),
 // and it is a single pass: no re-reading, no work growing faster than the document.
 TEST(XmlRpcHostileTest, LargeResponseDecodesInOnePassOverItsValues) {
-  // ~1000 VM records of 30 fields: several MB, as VM.get_all_records on a big pool.
-  Struct records;
-  for (int vm = 0; vm < 1000; ++vm) {
-    Struct rec;
-    for (int f = 0; f < 25; ++f) {
-      rec["field_" + std::to_string(f)] = "value of field " + std::to_string(f) + " & more";
-    }
-    rec["VBDs"] = Array{"OpaqueRef:a", "OpaqueRef:b", "OpaqueRef:c"};
-    rec["other_config"] = Struct{{"k1", "v1"}, {"k2", "v2"}};
-    rec["memory"] = int64_t{4294967296};
-    rec["is_a_template"] = false;
-    rec["snapshot_time"] = DateTime{"19700101T00:00:00Z"};
-    records["OpaqueRef:vm-" + std::to_string(vm)] = Value(std::move(rec));
-  }
-  const std::string xml = EncodeSuccess(Value(std::move(records)));
+  const std::string xml = testing::LargeVmRecordsAnswer(1000);
   ASSERT_GT(xml.size(), 2u << 20);
   size_t values = 0;
   for (size_t at = xml.find("<value>"); at != std::string::npos; at = xml.find("<value>", at + 1)) {

@@ -2,12 +2,12 @@
 // credential refusal, records as JSON, and an export/import round trip.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tests/testutil/run_command.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/temp_dir.h"
 #include "xapi/api.h"
@@ -21,22 +21,10 @@
 namespace xcr::xapi {
 namespace {
 
-struct CliRun {
-  int rc = -1;
-  std::string out;  // stdout and stderr
-};
+using CliRun = xcr::testing::CommandResult;
 
 CliRun Cli(const std::string& args, const std::string& env = "") {
-  std::string cmd = env + " " + XCR_XAPI_CLI + " " + args + " 2>&1 </dev/null";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  int st = pclose(p);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return xcr::testing::RunCommand(env + " " + XCR_XAPI_CLI + " " + args);
 }
 
 class SimCliTest : public ::testing::Test {

@@ -1,5 +1,5 @@
 // TLS trust over a real socket: an HTTPS server on 127.0.0.1 with a fresh self-signed
-// certificate (python3's ssl, started and stopped by the test).
+// certificate (xmlrpc_test_server.py on python3's ssl, started and stopped by the test).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -17,8 +17,8 @@
 #include "xapi/http_curl.h"
 #include "xapi/tls.h"
 
-#ifndef XCR_TLS_TEST_SERVER
-#error "XCR_TLS_TEST_SERVER must name tls_test_server.py"
+#ifndef XCR_XMLRPC_TEST_SERVER
+#error "XCR_XMLRPC_TEST_SERVER must name xmlrpc_test_server.py"
 #endif
 
 namespace xcr::xapi {
@@ -38,8 +38,8 @@ class TlsServer {
     std::stringstream ss;
     ss << in.rdbuf();
     fingerprint_ = FingerprintOfDer(ss.str());
-    server_ = std::make_unique<xcr::testing::ScriptServer>(XCR_TLS_TEST_SERVER,
-                                                           std::vector<std::string>{cert_, key});
+    server_ = std::make_unique<xcr::testing::ScriptServer>(
+        XCR_XMLRPC_TEST_SERVER, std::vector<std::string>{"pong", cert_, key});
   }
   bool ok() const { return server_ != nullptr && server_->ok(); }
   std::string url() const { return "https://127.0.0.1:" + std::to_string(server_->port()); }

@@ -1,42 +1,28 @@
 // xcr-xapi (the binary) against a host whose answers have the wrong type
-// (fixed_answer_server.py on 127.0.0.1 answers every call but login and logout with one fixed
+// (xmlrpc_test_server.py on 127.0.0.1 answers every call but login and logout with one fixed
 // value): the tool exits 1 with the method, the expected and the received type, and no warning
 // gives a bare "OK" as its reason.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <string>
 
+#include "tests/testutil/run_command.h"
 #include "tests/testutil/script_server.h"
 
 #ifndef XCR_XAPI_CLI
 #error "XCR_XAPI_CLI must name the xcr-xapi binary"
 #endif
-#ifndef XCR_FIXED_ANSWER_SERVER
-#error "XCR_FIXED_ANSWER_SERVER must name fixed_answer_server.py"
+#ifndef XCR_XMLRPC_TEST_SERVER
+#error "XCR_XMLRPC_TEST_SERVER must name xmlrpc_test_server.py"
 #endif
 
 namespace xcr::xapi {
 namespace {
 
-struct CliRun {
-  int rc = -1;
-  std::string out;  // stdout and stderr
-};
+using CliRun = xcr::testing::CommandResult;
 
 CliRun Cli(const std::string& args) {
-  std::string cmd =
-      std::string("XCR_PASSWORD=any ") + XCR_XAPI_CLI + " " + args + " 2>&1 </dev/null";
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  int st = pclose(p);
-  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return xcr::testing::RunCommand(std::string("XCR_PASSWORD=any ") + XCR_XAPI_CLI + " " + args);
 }
 
 std::string Url(const xcr::testing::ScriptServer& s) {
@@ -44,8 +30,8 @@ std::string Url(const xcr::testing::ScriptServer& s) {
 }
 
 TEST(WrongTypeCliTest, RecordsAnsweredWithAnIntExitsOne) {
-  xcr::testing::ScriptServer server(XCR_FIXED_ANSWER_SERVER, {"<i4>42</i4>"});
-  ASSERT_TRUE(server.ok()) << "fixed-answer server did not start";
+  xcr::testing::ScriptServer server(XCR_XMLRPC_TEST_SERVER, {"<i4>42</i4>"});
+  ASSERT_TRUE(server.ok()) << "test XML-RPC server did not start";
   CliRun r = Cli("records " + Url(server) + " VM");
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_NE(r.out.find("VM.get_all_records: expected a struct of records, got an int (42)"),
@@ -61,9 +47,9 @@ TEST(WrongTypeCliTest, RecordsAnsweredWithAnIntExitsOne) {
 }
 
 TEST(WrongTypeCliTest, CallOfATypedMethodAnsweredWrongExitsOne) {
-  xcr::testing::ScriptServer server(XCR_FIXED_ANSWER_SERVER,
+  xcr::testing::ScriptServer server(XCR_XMLRPC_TEST_SERVER,
                                     {"<array><data><value>x</value></data></array>"});
-  ASSERT_TRUE(server.ok()) << "fixed-answer server did not start";
+  ASSERT_TRUE(server.ok()) << "test XML-RPC server did not start";
   CliRun r = Cli("call " + Url(server) + " VM.get_record '\"OpaqueRef:vm\"'");
   EXPECT_EQ(r.rc, 1) << r.out;
   EXPECT_NE(r.out.find("VM.get_record: expected a record (struct), got an array ([\"x\"])"),

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""A tiny XML-RPC server on 127.0.0.1 for the client's tests of hostile answers: logs anyone in
-(session.login_with_password -> a session ref), answers session.logout with void, and every
-other call with a XAPI success envelope around the <value> content given as argv[1] (e.g.
-'<i4>42</i4>'). Prints the port (chosen by the OS) on stdout, then serves until stdin closes."""
+"""A tiny XML-RPC server on 127.0.0.1 for the client's tests over real sockets.
+
+Usage: xmlrpc_test_server.py ANSWER [CERT KEY]
+Logs anyone in (session.login_with_password -> a session ref), answers session.logout with void,
+and every other call with a XAPI success envelope around the <value> content ANSWER (e.g.
+'<i4>42</i4>' for hostile-answer tests, 'pong' for TLS tests). With CERT and KEY it serves HTTPS.
+Prints the port (chosen by the OS) on stdout, then serves until stdin closes or it is killed."""
 import http.server
 import re
+import ssl
 import sys
 import threading
 
@@ -25,7 +29,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         match = re.search(r"<methodName>([^<]*)</methodName>", body)
         method = match.group(1) if match else ""
         if method == "session.login_with_password":
-            reply = envelope("OpaqueRef:fixed-answer-session")
+            reply = envelope("OpaqueRef:test-server-session")
         elif method == "session.logout":
             reply = envelope("")
         else:
@@ -43,6 +47,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def main():
     Handler.answer = sys.argv[1]
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if len(sys.argv) >= 4:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sys.stdin.read()  # the test closes our stdin to stop us
