@@ -21,6 +21,26 @@ SessionOptions Options(const FakePool& pool) {
   return o;
 }
 
+// Collects every log line while it lives (the sink is put back even when an assertion returns).
+class LogCapture {
+ public:
+  LogCapture() {
+    SetLogSink([this](LogLevel, const std::string& line) {
+      std::lock_guard<std::mutex> l(mu_);
+      text_ += line + "\n";
+    });
+  }
+  ~LogCapture() { SetLogSink(nullptr); }
+  std::string text() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return text_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string text_;
+};
+
 TEST(ConnectionTest, LogsInWithOriginatorAndLogsOutOnClose) {
   FakePool pool;
   pool.On("VM.get_all_records", [](const Array&) -> Result<Value> { return Value(Struct{}); });
@@ -140,23 +160,21 @@ TEST(ConnectionTest, UrlWithUserInfoIsRefused) {
 TEST(ConnectionTest, NeverLogsPasswordsOrSessionRefs) {
   FakePool pool;
   pool.On("VM.get_name_label", [](const Array&) -> Result<Value> { return Value(1); });
-  std::mutex mu;
   std::string log;
   SetLogLevel(LogLevel::kDEBUG);
-  SetLogSink([&](LogLevel, const std::string& line) {
-    std::lock_guard<std::mutex> l(mu);
-    log += line + "\n";
-  });
   std::string ref;
   {
-    ASSERT_OK_AND_ASSIGN(auto conn,
-                         Connection::Open("http://member:80", Options(pool), pool.Factory()));
-    pool.ExpireSessions();
-    Status call = conn->Call("VM.get_name_label", {"OpaqueRef:vm"}).status();
-    ASSERT_OK(call);
-    ref = conn->session_ref();
+    LogCapture capture;
+    {
+      ASSERT_OK_AND_ASSIGN(auto conn,
+                           Connection::Open("http://member:80", Options(pool), pool.Factory()));
+      pool.ExpireSessions();
+      Status call = conn->Call("VM.get_name_label", {"OpaqueRef:vm"}).status();
+      ASSERT_OK(call);
+      ref = conn->session_ref();
+    }
+    log = capture.text();
   }
-  SetLogSink(nullptr);
   SetLogLevel(LogLevel::kINFO);
   EXPECT_FALSE(log.empty());
   EXPECT_EQ(log.find(pool.password), std::string::npos) << log;
@@ -170,14 +188,13 @@ TEST(ConnectionTest, UnlistablePoolMembersAreWarnedAboutWithTheReason) {
   FakePool pool;
   pool.ints_as_i4 = true;
   pool.On("host.get_all_records", [](const Array&) -> Result<Value> { return Value(42); });
-  std::mutex mu;
   std::string log;
-  SetLogSink([&](LogLevel, const std::string& line) {
-    std::lock_guard<std::mutex> l(mu);
-    log += line + "\n";
-  });
-  auto conn = Connection::Open("http://master:80", Options(pool), pool.Factory());
-  SetLogSink(nullptr);
+  auto conn = [&] {
+    LogCapture capture;
+    auto c = Connection::Open("http://master:80", Options(pool), pool.Factory());
+    log = capture.text();
+    return c;
+  }();
   ASSERT_OK(conn.status());
   EXPECT_TRUE((*conn)->pool_members().empty());
   EXPECT_NE(log.find("could not list the pool's hosts (fail-over disabled): corruption: "
@@ -190,14 +207,10 @@ TEST(ConnectionTest, UnlistablePoolMembersAreWarnedAboutWithTheReason) {
   pool.On("host.get_all_records", [](const Array&) -> Result<Value> {
     return Value(Struct{{"OpaqueRef:h", Value(Struct{{"address", Value(Array{})}})}});
   });
-  log.clear();
-  SetLogSink([&](LogLevel, const std::string& line) {
-    std::lock_guard<std::mutex> l(mu);
-    log += line + "\n";
-  });
+  LogCapture capture;
   auto again = Connection::Open("http://master:80", Options(pool), pool.Factory());
-  SetLogSink(nullptr);
   ASSERT_OK(again.status());
+  log = capture.text();
   EXPECT_NE(log.find("host.address: expected a string, got an array ([])"), std::string::npos)
       << log;
 }
