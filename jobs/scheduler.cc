@@ -32,12 +32,21 @@ Scheduler::~Scheduler() = default;
 int64_t Scheduler::NowUs() const { return env_->NowUnixMicros(); }
 
 void Scheduler::Emit(SchedulerEventKind kind, const std::string& job_id, const std::string& vm_uuid,
-                     uint64_t run_id, std::string message) {
-  SchedulerEvent e{NowUs(), kind, job_id, vm_uuid, run_id, std::move(message)};
-  // Skips, failures and cancellations are logged; the routine (queued, started, succeeded)
-  // goes to the observer only (the daemon's run history).
-  if (kind != SchedulerEventKind::kQueued && kind != SchedulerEventKind::kStarted &&
-      kind != SchedulerEventKind::kSucceeded) {
+                     uint64_t run_id, std::string message, const std::string& schedule_id,
+                     int64_t time_us) {
+  SchedulerEvent e;
+  e.time_us = time_us != 0 ? time_us : NowUs();
+  e.kind = kind;
+  e.job_id = job_id;
+  e.vm_uuid = vm_uuid;
+  e.run_id = run_id;
+  e.schedule_id = schedule_id;
+  e.message = std::move(message);
+  // Skips of a busy VM or one in error, failures and cancellations are logged; the routine
+  // (fired, queued, started, succeeded, already queued) goes to the observer only.
+  if (kind != SchedulerEventKind::kFired && kind != SchedulerEventKind::kQueued &&
+      kind != SchedulerEventKind::kStarted && kind != SchedulerEventKind::kSucceeded &&
+      kind != SchedulerEventKind::kSkippedQueued) {
     XCR_LOG(INFO) << "scheduler: job " << job_id << " VM " << vm_uuid << ": "
                   << SchedulerEventKindName(kind) << ": " << e.message;
   }
@@ -225,7 +234,8 @@ bool Scheduler::Enqueue(JobEntry& job, const std::string& vm, RunReason reason,
   job.pending.push_back(run.id);
   e.queued_run = run.id;
   queued_jobs_by_vm_[vm].insert(job.job.id);
-  Emit(SchedulerEventKind::kQueued, job.job.id, vm, run.id, std::string(RunReasonName(reason)));
+  Emit(SchedulerEventKind::kQueued, job.job.id, vm, run.id, std::string(RunReasonName(reason)),
+       schedule_id);
   RefreshReady(job);
   return true;
 }
@@ -302,9 +312,13 @@ void Scheduler::Tick() {
     fires_.erase(fires_.begin());
     JobEntry& job = jobs_.at(job_id);
     job.schedules[index].next_fire_us = 0;
-    Fire(job, index, now, when + kCatchUpAfterUs < now);
     // The next time after now: slots missed while down are not fired one by one.
-    PlanFire(job, index, std::max(now, when));
+    const int64_t anchor = std::max(now, when);
+    Emit(SchedulerEventKind::kFired, job_id, {}, 0,
+         when + kCatchUpAfterUs < now ? "catch-up of " + FormatUs(when) : "on time",
+         job.schedules[index].id, anchor);
+    Fire(job, index, now, when + kCatchUpAfterUs < now);
+    PlanFire(job, index, anchor);
   }
   while (!retries_.empty() && std::get<0>(*retries_.begin()) <= now) {
     const auto [when, job_id, vm] = *retries_.begin();
@@ -352,7 +366,7 @@ void Scheduler::Dispatch() {
     // Other jobs' runs of this VM now wait for it.
     RefreshJobsWaitingFor(started.vm_uuid);
     Emit(SchedulerEventKind::kStarted, started.job_id, started.vm_uuid, id,
-         std::string(RunReasonName(started.reason)));
+         std::string(RunReasonName(started.reason)), started.schedule_id);
     launcher_->StartRun(started);
   }
 }
@@ -396,7 +410,8 @@ Result<size_t> Scheduler::Cancel(const std::string& job_id, const std::string& v
     const VmRun run = runs_.at(id);
     if (!vm_uuid.empty() && run.vm_uuid != vm_uuid) continue;
     RemoveQueued(job, id);
-    Emit(SchedulerEventKind::kCancelled, job_id, run.vm_uuid, id, "dropped from the queue");
+    Emit(SchedulerEventKind::kCancelled, job_id, run.vm_uuid, id, "dropped from the queue",
+         run.schedule_id);
     ++count;
   }
   for (auto& [vm, e] : job.vm_states) {
@@ -436,7 +451,7 @@ Status Scheduler::OnRunEnded(uint64_t run_id, RunOutcome outcome, const std::str
           e.error.clear();
           SetRetry(job, run.vm_uuid, 0);
           Emit(SchedulerEventKind::kSucceeded, job.job.id, run.vm_uuid, run_id,
-               "replicated; back on its schedule");
+               "replicated; back on its schedule", run.schedule_id);
           break;
         case RunOutcome::kFailure:
           e.state = VmState::kError;
@@ -445,7 +460,8 @@ Status Scheduler::OnRunEnded(uint64_t run_id, RunOutcome outcome, const std::str
           SetRetry(job, run.vm_uuid, now + options_.retry_backoff_us);
           Emit(SchedulerEventKind::kFailed, job.job.id, run.vm_uuid, run_id,
                message + " (failure " + std::to_string(e.consecutive_failures) +
-                   " in a row; retried at " + FormatUs(e.retry_at_us) + ")");
+                   " in a row; retried at " + FormatUs(e.retry_at_us) + ")",
+               run.schedule_id);
           break;
         case RunOutcome::kCancelled:
           // Not a failure; a VM in error keeps waiting a full backoff before its retry.
@@ -453,7 +469,7 @@ Status Scheduler::OnRunEnded(uint64_t run_id, RunOutcome outcome, const std::str
             SetRetry(job, run.vm_uuid, now + options_.retry_backoff_us);
           }
           Emit(SchedulerEventKind::kCancelled, job.job.id, run.vm_uuid, run_id,
-               message.empty() ? "cancelled" : message);
+               message.empty() ? "cancelled" : message, run.schedule_id);
           break;
       }
     }

@@ -106,9 +106,10 @@ class Scheduler {
   // Forgets the job: queued runs are dropped and running ones cancelled. NotFound if unknown.
   Status RemoveJob(const std::string& job_id);
 
-  // At start, before the first Tick: when the schedule last fired (from the run history). If a
-  // time of the schedule passed since then, the next Tick fires it once (catch-up). Without
-  // this, a schedule first fires at its first time after the job was put. Unknown ids: NotFound.
+  // At start, before the first Tick: when the schedule last fired (Store::ListScheduleFires,
+  // recorded from each kFired event's time). If a time of the schedule passed since then, the
+  // next Tick fires it once (catch-up). Without this, a schedule first fires at its first time
+  // after the job was put. Unknown ids: NotFound.
   Status RestoreScheduleFire(const std::string& job_id, const std::string& schedule_id,
                              int64_t last_fire_us);
   // At start: a VM's state from the store. NotFound if the job or VM is unknown.
@@ -178,8 +179,10 @@ class Scheduler {
   using RetryKey = std::tuple<int64_t, std::string, std::string>;  // time, job id, VM uuid
 
   int64_t NowUs() const;
+  // time_us 0: now.
   void Emit(SchedulerEventKind kind, const std::string& job_id, const std::string& vm_uuid,
-            uint64_t run_id, std::string message);
+            uint64_t run_id, std::string message, const std::string& schedule_id = {},
+            int64_t time_us = 0);
   // Computes a schedule's next firing after `after_us` and files it in fires_.
   void PlanFire(JobEntry& job, size_t index, int64_t after_us);
   void UnplanFires(JobEntry& job);

@@ -11,6 +11,8 @@
 namespace xcr::jobs {
 
 enum class SchedulerEventKind {
+  kFired,           // a schedule fired (schedule_id; time_us is what to store as its last firing:
+                    // RestoreScheduleFire(time_us) after a restart does not fire it again)
   kQueued,          // a VM's run was queued (message: the reason)
   kStarted,         // handed to the launcher
   kSkippedBusy,     // a trigger while the VM runs (for any job) is skipped, as Proxmox's lock
@@ -27,8 +29,9 @@ struct SchedulerEvent {
   SchedulerEventKind kind = SchedulerEventKind::kQueued;
   std::string job_id;
   std::string vm_uuid;
-  uint64_t run_id = 0;  // 0 when no run exists (skips)
-  std::string message;  // for people: "VM x is already being replicated by job y"
+  uint64_t run_id = 0;      // 0 when no run exists (skips, firings)
+  std::string schedule_id;  // kFired: the schedule; run events: the run's schedule
+  std::string message;      // for people: "VM x is already being replicated by job y"
 };
 
 class SchedulerObserver {

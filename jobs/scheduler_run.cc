@@ -20,6 +20,8 @@ std::string_view RunReasonName(RunReason reason) {
 
 std::string_view SchedulerEventKindName(SchedulerEventKind kind) {
   switch (kind) {
+    case SchedulerEventKind::kFired:
+      return "fired";
     case SchedulerEventKind::kQueued:
       return "queued";
     case SchedulerEventKind::kStarted:

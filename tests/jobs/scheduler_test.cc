@@ -286,6 +286,33 @@ TEST_F(SchedulerTest, MissedSchedulesAfterDowntimeRunOnce) {
   EXPECT_EQ(launcher_.started.size(), 2u) << "12 missed slots, one run";
 }
 
+TEST_F(SchedulerTest, FiredEventsGiveTheTimeToStoreSoARestartDoesNotRefire) {
+  ASSERT_OK(scheduler_.PutJob(MakeJob("a", "*/15"), {"vm1"}));
+  ASSERT_OK(scheduler_.RestoreScheduleFire("a", "a-s1", UtcUs("2026-12-07T07:00Z")));
+  env_.Advance(3 * kSecond);  // the tick comes a little late
+  scheduler_.Tick();
+  std::vector<SchedulerEvent> fired = log_.Of(SchedulerEventKind::kFired);
+  ASSERT_EQ(fired.size(), 1u);
+  EXPECT_EQ(fired[0].schedule_id, "a-s1");
+  EXPECT_EQ(fired[0].time_us, UtcUs("2026-12-07T10:07:03Z"));
+  EXPECT_EQ(fired[0].message, "catch-up of 2026-12-07T07:15:00Z");
+  EXPECT_EQ(log_.Of(SchedulerEventKind::kQueued)[0].schedule_id, "a-s1");
+  EXPECT_EQ(log_.Of(SchedulerEventKind::kStarted)[0].schedule_id, "a-s1");
+
+  // A restarted daemon restores what the event said: no second catch-up.
+  Scheduler restarted(&env_, &launcher_, options_, &log_);
+  ASSERT_OK(restarted.PutJob(MakeJob("a", "*/15"), {"vm1"}));
+  ASSERT_OK(restarted.RestoreScheduleFire("a", "a-s1", fired[0].time_us));
+  EXPECT_EQ(restarted.NextWakeupUs(), UtcUs("2026-12-07T10:15Z"));
+
+  // On time, the event's time is the slot's (plus the tick's lateness).
+  RunUntil("2026-12-07T10:15Z");
+  fired = log_.Of(SchedulerEventKind::kFired);
+  ASSERT_EQ(fired.size(), 2u);
+  EXPECT_EQ(fired[1].time_us, UtcUs("2026-12-07T10:15Z"));
+  EXPECT_EQ(fired[1].message, "on time");
+}
+
 TEST_F(SchedulerTest, NothingMissedNoCatchUp) {
   ASSERT_OK(scheduler_.PutJob(MakeJob("a", "*/15"), {"vm1"}));
   ASSERT_OK(scheduler_.RestoreScheduleFire("a", "a-s1", UtcUs("2026-12-07T10:00Z")));
