@@ -42,8 +42,16 @@ Result<ScheduleExpression> ScheduleExpression::Parse(std::string_view text) {
     XCR_ASSIGN_OR_RETURN(ScheduleFields f, ParseCron(text));
     return ScheduleExpression(std::string(trimmed), ScheduleSyntax::kCron, f);
   }
-  XCR_ASSIGN_OR_RETURN(ScheduleFields f, ParseCalendarEvent(text));
-  return ScheduleExpression(std::string(trimmed), ScheduleSyntax::kCalendarEvent, f);
+  Result<ScheduleFields> f = ParseCalendarEvent(text);
+  if (!f.ok()) {
+    // "0 0 *" is a cron expression cut short rather than a calendar event: say so.
+    const bool cron_like =
+        (words == 2 || words == 3) && trimmed.find(':') == std::string_view::npos &&
+        (std::isdigit(static_cast<unsigned char>(trimmed.front())) || trimmed.front() == '*');
+    if (cron_like) return ParseCron(text).status();
+    return f.status();
+  }
+  return ScheduleExpression(std::string(trimmed), ScheduleSyntax::kCalendarEvent, *f);
 }
 
 Result<const date::time_zone*> FindTimeZone(std::string_view name) {

@@ -5,8 +5,8 @@
 //   - 5-field cron: "*/15 * * * *", "30 22 * * mon-fri", "0 0 29 2 *"   (cron_parser.h)
 //   - the calendar-event shorthand: "*/15", "mon..fri 22:30", "sat 02:00", "daily"
 //                                                                       (calendar_event_parser.h)
-// A text of 5 (or 6) whitespace-separated fields, or starting with '@', is cron; anything else
-// is a calendar event.
+// A text of 4 or more whitespace-separated fields, or starting with '@', is cron; anything else
+// is a calendar event (2 or 3 fields without ':' that are no calendar event get cron's message).
 //
 // Next runs (NextAfter) are computed on the wall clock of the time zone, with this DST rule:
 //   - fixed-time schedules (those that do not run in every hour of the day, e.g. "30 2 * * *"):

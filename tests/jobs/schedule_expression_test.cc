@@ -36,6 +36,14 @@ TEST(ScheduleExpression, SyntaxIsChosenByTheShapeOfTheText) {
             "calendar event such as 'mon..fri 22:30'");
   EXPECT_EQ(ParseError("61 * * * *"), "column 1: '61' is out of range 0-59 for minutes");
   EXPECT_EQ(ParseError("0 0 * *").substr(0, 30), "a cron expression has 5 fields");
+  // Two or three fields without a ':' read as a cron expression cut short.
+  EXPECT_EQ(ParseError("0 0 *"),
+            "a cron expression has 5 fields (minute hour day-of-month month day-of-week), this "
+            "one has 3");
+  EXPECT_EQ(ParseError("*/5 *").substr(0, 30), "a cron expression has 5 fields");
+  EXPECT_EQ(ParseError("mon 8:00 9:00"),
+            "column 10: unexpected '9:00': a calendar event here is "
+            "[weekdays] [time], e.g. 'mon..fri 22:30'");
   EXPECT_EQ(ParseError(std::string(2000, '*')), "the schedule is longer than 1024 bytes");
 }
 
