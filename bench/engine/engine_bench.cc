@@ -51,8 +51,8 @@
 #include "xapi/connection.h"
 #include "xapi/disk_transfer.h"
 
-#ifndef XCR_XAPI_SIM_BINARY
-#error "XCR_XAPI_SIM_BINARY must name the xapi-sim binary"
+#ifndef XCR_SIM_BINARY
+#error "XCR_SIM_BINARY must name the xapi-sim binary"
 #endif
 #ifndef XCR_BINARY
 #error "XCR_BINARY must name the xcr binary"
@@ -126,8 +126,7 @@ class Sim {
       dup2(fds[1], STDOUT_FILENO);
       int err = open((state + ".log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       if (err >= 0) dup2(err, STDERR_FILENO);
-      std::vector<std::string> args = {XCR_XAPI_SIM_BINARY, "--state", state, "--listen",
-                                       "127.0.0.1:0"};
+      std::vector<std::string> args = {XCR_SIM_BINARY, "--state", state, "--listen", "127.0.0.1:0"};
       if (https) args.push_back("--https");
       args.insert(args.end(), extra.begin(), extra.end());
       std::vector<char*> a;

@@ -21,8 +21,8 @@
 #include "xapi/connection.h"
 #include "xapi/disk_transfer.h"
 
-#ifndef XCR_XAPI_SIM_BINARY
-#error "XCR_XAPI_SIM_BINARY must name the xapi-sim binary"
+#ifndef XCR_SIM_BINARY
+#error "XCR_SIM_BINARY must name the xapi-sim binary"
 #endif
 
 namespace xcr::xapi {
@@ -58,7 +58,7 @@ int Main(int argc, char** argv) {
   pid_t sim = fork();
   if (sim == 0) {
     std::string disk = std::to_string(size_mib) + "M";
-    execl(XCR_XAPI_SIM_BINARY, "xapi-sim", "--state", (dir + "/state").c_str(), "--listen",
+    execl(XCR_SIM_BINARY, "xapi-sim", "--state", (dir + "/state").c_str(), "--listen",
           listen.c_str(), "--populate", "1", "--disk-size", disk.c_str(), nullptr);
     _exit(127);
   }

@@ -12,9 +12,9 @@
 #include "engine/replica_ops.h"
 #include "engine/task_log.h"
 #include "engine/vm_replicator.h"
+#include "sim/server.h"
 #include "xapi/api.h"
 #include "xapi/connection.h"
-#include "xapi/sim/server.h"
 
 namespace xcr::engine {
 namespace {
@@ -45,7 +45,7 @@ class Checks {
 };
 
 struct Pool {
-  std::unique_ptr<xapi::sim::Server> server;
+  std::unique_ptr<sim::Server> server;
   std::unique_ptr<xapi::Connection> conn;
   ~Pool() {
     conn.reset();
@@ -54,11 +54,11 @@ struct Pool {
 };
 
 Status StartPool(const std::string& dir, int vms, uint64_t disk_size, Pool* pool) {
-  xapi::sim::Server::Options o;
+  sim::Server::Options o;
   o.state_dir = dir;
   o.populate = vms;
   o.disk_size = disk_size;
-  pool->server = std::make_unique<xapi::sim::Server>(o);
+  pool->server = std::make_unique<sim::Server>(o);
   XCR_RETURN_IF_ERROR(pool->server->Start());
   xapi::SessionOptions so;
   so.password = o.password;

@@ -10,11 +10,11 @@
 #include <gtest/gtest.h>
 
 #include "engine/pool_catalog.h"
+#include "sim/server.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/temp_dir.h"
 #include "xapi/api.h"
 #include "xapi/connection.h"
-#include "xapi/sim/server.h"
 
 namespace xcr::engine::testing {
 
@@ -22,13 +22,13 @@ class SimPool {
  public:
   SimPool(const std::string& dir, int vms, uint64_t disk_size, uint64_t sr_size = 1ull << 40,
           int members = 0) {
-    xapi::sim::Server::Options o;
+    sim::Server::Options o;
     o.members = members;
     o.state_dir = dir;
     o.populate = vms;
     o.disk_size = disk_size;
     o.sr_size = sr_size;
-    server_ = std::make_unique<xapi::sim::Server>(o);
+    server_ = std::make_unique<sim::Server>(o);
   }
   ~SimPool() {
     conn_.reset();  // log out while the server still answers
@@ -80,7 +80,7 @@ class SimPool {
   }
 
  private:
-  std::unique_ptr<xapi::sim::Server> server_;
+  std::unique_ptr<sim::Server> server_;
   std::unique_ptr<xapi::Connection> conn_;
 };
 

@@ -7,12 +7,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "sim/server.h"
 #include "tests/testutil/run_command.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/temp_dir.h"
 #include "xapi/api.h"
 #include "xapi/connection.h"
-#include "xapi/sim/server.h"
 
 #ifndef XCR_XAPI_CLI
 #error "XCR_XAPI_CLI must name the xcr-xapi binary"

@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "sim/server.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/temp_dir.h"
 #include "xapi/api.h"
@@ -14,7 +15,6 @@
 #include "xapi/curl_transport.h"
 #include "xapi/disk_transfer.h"
 #include "xapi/http_url.h"
-#include "xapi/sim/server.h"
 #include "xapi/tls.h"
 
 namespace xcr::xapi {

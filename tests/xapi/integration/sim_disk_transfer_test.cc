@@ -4,12 +4,12 @@
 // the transfer and every target; PipeVdi's progress reports each target and its final state.
 #include <gtest/gtest.h>
 
+#include "sim/server.h"
 #include "tests/testutil/status_matchers.h"
 #include "tests/testutil/temp_dir.h"
 #include "xapi/api.h"
 #include "xapi/connection.h"
 #include "xapi/disk_transfer.h"
-#include "xapi/sim/server.h"
 
 namespace xcr::xapi {
 namespace {
