@@ -183,6 +183,18 @@ TEST_F(SqliteStoreTest, ScheduleIdOfAnotherJobIsRefused) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
   EXPECT_NE(s.message().find("schedules[0].id"), std::string::npos) << s.message();
   EXPECT_STATUS(store_->GetJob(other.id), StatusCode::kNotFound);
+
+  // An edit of a stored job that tries it is rolled back whole.
+  other.schedules[0].id = "bbbbbbbb-0000-4000-8000-000000000009";
+  ASSERT_OK(store_->PutJob(other));
+  Job edit = other;
+  edit.name = "edited";
+  edit.schedules.push_back(ValidJob().schedules[0]);
+  EXPECT_STATUS(store_->PutJob(edit), StatusCode::kInvalidArgument);
+  ASSERT_OK_AND_ASSIGN(Job got, store_->GetJob(other.id));
+  EXPECT_EQ(got, other);
+  ASSERT_OK_AND_ASSIGN(got, store_->GetJob(ValidJob().id));
+  EXPECT_EQ(got, ValidJob());
 }
 
 TEST_F(SqliteStoreTest, ScheduleFiresSurviveEditsAndGoWithTheirSchedule) {
