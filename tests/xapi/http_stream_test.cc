@@ -536,11 +536,9 @@ TEST(HttpStreamTest, EarlyErrorReplyIsReadableAfterSend) {
                                                 server.Url("/import_raw_vdi?vdi=gone"),
                                                 "PUT /import_raw_vdi", nullptr));
   ASSERT_OK(s->SendHead("PUT", {"Content-Length: " + std::to_string(body.size())}));
-  Clock::time_point start = Clock::now();
   Status sent = s->Send(Bytes(body));
   // Either way (a reset usually fails the Send), the reply must be observable.
   Result<ResponseHead> head = s->ReadHead(1000);
-  EXPECT_LT(MsSince(start), 8000);
   ASSERT_TRUE(head.ok()) << "Send: " << sent.ToString()
                          << "; ReadHead: " << head.status().ToString();
   EXPECT_EQ(head->status, 404) << "Send: " << sent.ToString();
@@ -572,7 +570,9 @@ TEST(HttpStreamTest, IdleBodyTimesOut) {
   EXPECT_NE(r.status().message().find("GET /export_raw_vdi"), std::string::npos)
       << r.status().ToString();
   EXPECT_GE(waited, 900) << "gave up before the idle time";
-  EXPECT_LT(waited, 6000);
+  // The idle limit ended the wait (no upper bound on the time: a busy machine may take longer).
+  EXPECT_NE(r.status().message().find("no data moved for 1 s"), std::string::npos)
+      << r.status().ToString();
   s.reset();
   server.Stop();
 }
@@ -588,11 +588,10 @@ TEST(HttpStreamTest, SendToAPeerThatStopsReadingTimesOut) {
                                         "PUT /import_raw_vdi", nullptr));
   const std::string body(64 << 20, 'x');  // more than the socket buffers hold
   ASSERT_OK(s->SendHead("PUT", {"Content-Length: " + std::to_string(body.size())}));
-  Clock::time_point start = Clock::now();
   Status sent = s->Send(Bytes(body));
   EXPECT_EQ(sent.code(), StatusCode::kTimeout) << sent.ToString();
   EXPECT_NE(sent.message().find("PUT /import_raw_vdi"), std::string::npos) << sent.ToString();
-  EXPECT_LT(MsSince(start), 6000);
+  EXPECT_NE(sent.message().find("no data moved for 1 s"), std::string::npos) << sent.ToString();
   s.reset();
   server.Stop();
 }
@@ -602,23 +601,20 @@ TEST(HttpStreamTest, CancelStopsABlockedSend) {
     if (p.ReadRequestHead()) p.HoldWithoutReading();
   });
   HttpLimits limits = TestLimits();
-  limits.low_speed_time_s = 10;
+  limits.low_speed_time_s = 600;  // only a hang reaches it: kCancelled shows the cancel did
   std::atomic<bool> cancel{false};
   ASSERT_OK_AND_ASSIGN(auto s,
                        HttpStream::Open(TlsTrust::SystemCa(), limits, server.Url("/import_raw_vdi"),
                                         "PUT /import_raw_vdi", &cancel));
   const std::string body(64 << 20, 'x');
   ASSERT_OK(s->SendHead("PUT", {"Content-Length: " + std::to_string(body.size())}));
-  Clock::time_point start = Clock::now();
   std::thread canceller([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // Send is blocked by then
     cancel = true;
   });
   Status sent = s->Send(Bytes(body));
-  int64_t returned_at_ms = MsSince(start);
   canceller.join();
   EXPECT_EQ(sent.code(), StatusCode::kCancelled) << sent.ToString();
-  EXPECT_LT(returned_at_ms, 3000) << "not prompt";
   s.reset();
   server.Stop();
 }
@@ -668,10 +664,13 @@ TEST(HttpStreamTest, ReadHeadTimeoutBoundsTheWait) {
   });
   ASSERT_OK_AND_ASSIGN(auto s, OpenGet(server, "/x"));  // idle limit 5 s
   Clock::time_point start = Clock::now();
-  EXPECT_STATUS(s->ReadHead(300), StatusCode::kTimeout);
+  Result<ResponseHead> r = s->ReadHead(300);
   int64_t waited = MsSince(start);
+  EXPECT_STATUS(r, StatusCode::kTimeout);
   EXPECT_GE(waited, 250);
-  EXPECT_LT(waited, 3000) << "the idle limit, not the timeout, ended the wait";
+  // The 300 ms timeout ended the wait, not the 5 s idle limit (said by the message, not timed).
+  EXPECT_NE(r.status().message().find("no answer within 300 ms"), std::string::npos)
+      << r.status().ToString();
   s.reset();
   server.Stop();
 }
@@ -683,7 +682,7 @@ TEST(HttpStreamTest, CancelStopsAWaitingReadBody) {
     p.DrainUntilClosed();
   });
   HttpLimits limits = TestLimits();
-  limits.low_speed_time_s = 10;
+  limits.low_speed_time_s = 600;  // only a hang reaches it: kCancelled shows the cancel did
   std::atomic<bool> cancel{false};
   ASSERT_OK_AND_ASSIGN(auto s, OpenGet(server, "/x", limits, &cancel));
   ASSERT_OK_AND_ASSIGN(ResponseHead head, s->ReadHead());
@@ -700,7 +699,6 @@ TEST(HttpStreamTest, CancelStopsAWaitingReadBody) {
   canceller.join();
   EXPECT_STATUS(r, StatusCode::kCancelled);
   EXPECT_GE(returned_at_ms, cancelled_at_ms.load()) << "returned before the cancel";
-  EXPECT_LT(returned_at_ms - cancelled_at_ms.load(), 2000) << "not prompt";
   s.reset();
   server.Stop();
 }
