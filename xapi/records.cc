@@ -291,29 +291,22 @@ Result<TaskRecord> TaskRecord::Decode(const Value& v) {
 }
 
 Result<EventBatch> EventBatch::Decode(const Value& v) {
-  if (!v.is_struct()) return WrongType("event.from", "a struct {events, token}", v);
   EventBatch batch;
-  if (const Value* t = v.Find("token"); t != nullptr) {
-    XCR_ASSIGN_OR_RETURN(batch.token, t->AsString());
-  }
+  Struct unused;
+  Reader rd(v, "event.from");
+  rd.Str("token", &batch.token);
+  XCR_RETURN_IF_ERROR(rd.Done(&unused));
   const Value* events = v.Find("events");
   if (events == nullptr) return batch;
-  if (!events->is_array()) return WrongType("event.from events", "an array", *events);
+  if (!events->is_array()) return WrongType("event.from.events", "an array", *events);
   for (const Value& e : events->array()) {
-    if (!e.is_struct()) return WrongType("event.from event", "a struct", e);
     Event ev;
-    if (const Value* f = e.Find("id")) {
-      XCR_ASSIGN_OR_RETURN(ev.id, f->AsInt());
-    }
-    if (const Value* f = e.Find("class")) {
-      XCR_ASSIGN_OR_RETURN(ev.class_name, f->AsString());
-    }
-    if (const Value* f = e.Find("operation")) {
-      XCR_ASSIGN_OR_RETURN(ev.operation, f->AsString());
-    }
-    if (const Value* f = e.Find("ref")) {
-      XCR_ASSIGN_OR_RETURN(ev.ref, f->AsString());
-    }
+    Reader er(e, "event");
+    er.Int("id", &ev.id);
+    er.Str("class", &ev.class_name);
+    er.Str("operation", &ev.operation);
+    er.Str("ref", &ev.ref);
+    XCR_RETURN_IF_ERROR(er.Done(&unused).WithContext("event.from"));
     if (const Value* f = e.Find("snapshot")) ev.snapshot = *f;
     batch.events.push_back(std::move(ev));
   }

@@ -269,6 +269,22 @@ TEST_F(ApiWrongTypeTest, RecordFieldsOfTheWrongTypeAreRefused) {
   }
 }
 
+TEST_F(ApiWrongTypeTest, EventBatchesOfTheWrongTypeAreRefused) {
+  pool_.On("event.from", [](const Array&) -> Result<Value> { return Value(42); });
+  EXPECT_EQ(StatusOf(EventFrom(*conn_, {"*"}, "", 1.0)).message(),
+            "event.from record: expected a struct, got an int (42)");
+  pool_.On("event.from", [](const Array&) -> Result<Value> {
+    return Value(Struct{{"token", "t"}, {"events", Value(Array{Value(Struct{{"class", 3}})})}});
+  });
+  EXPECT_EQ(StatusOf(EventFrom(*conn_, {"*"}, "", 1.0)).message(),
+            "event.from: event.class: expected a string, got an int (3)");
+  pool_.On("event.from", [](const Array&) -> Result<Value> {
+    return Value(Struct{{"token", "t"}, {"events", "none"}});
+  });
+  EXPECT_EQ(StatusOf(EventFrom(*conn_, {"*"}, "", 1.0)).message(),
+            "event.from.events: expected an array, got a string (\"none\")");
+}
+
 TEST_F(ApiWrongTypeTest, ARecordSetWithOneBadRecordNamesItsRef) {
   pool_.On("VDI.get_all_records", [](const Array&) -> Result<Value> {
     return Value(Struct{{"OpaqueRef:good", Value(Struct{{"uuid", "u"}})},
