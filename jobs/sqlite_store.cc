@@ -8,7 +8,9 @@
 
 #include "base/uuid.h"
 #include "jobs/job_json.h"
+#include "jobs/job_text.h"
 #include "jobs/job_validation.h"
+#include "jobs/report_mail.h"
 #include "jobs/store_migrations.h"
 
 namespace xcr::jobs {
@@ -707,6 +709,19 @@ Status SqliteStore::PutSetting(const std::string& key, const std::string& value)
       !ParseNonNegative(value, &n)) {
     return Status::InvalidArgument("setting " + key + " must be a whole number >= 0, got '" +
                                    value + "'");
+  }
+  if (key == kSettingSmtpUrl && !value.empty() && !StartsWith(value, "smtp://") &&
+      !StartsWith(value, "smtps://")) {
+    return Status::InvalidArgument(
+        "setting smtp.url must be smtp://host[:port] or "
+        "smtps://host[:port], got '" +
+        value + "'");
+  }
+  if (const char* problem = OneLineTextProblem(key)) {
+    return Status::InvalidArgument("setting name: " + std::string(problem));
+  }
+  if (const char* problem = OneLineTextProblem(value)) {
+    return Status::InvalidArgument("setting " + key + ": the value " + problem);
   }
   std::lock_guard<std::mutex> lock(mu_);
   return db_->Transaction([&]() -> Status {

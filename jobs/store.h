@@ -94,7 +94,8 @@ class Store {
   // before now_us. Returns how many were removed.
   virtual Result<size_t> PruneRuns(int64_t now_us) = 0;
 
-  // --- Settings (text values; history.* must be non-negative integers)
+  // --- Settings: one line of UTF-8 each; history.* are non-negative integers, smtp.url an
+  // smtp:// or smtps:// URL (store_records.h and report_mail.h name them).
   virtual Status PutSetting(const std::string& key, const std::string& value) = 0;
   // kNotFound if never set.
   virtual Result<std::string> GetSetting(const std::string& key) = 0;

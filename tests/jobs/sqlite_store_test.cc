@@ -432,12 +432,16 @@ TEST_F(SqliteStoreTest, Settings) {
   EXPECT_STATUS(store_->PutSetting("history.keepDays", "-1"), StatusCode::kInvalidArgument);
   EXPECT_STATUS(store_->PutSetting("history.keepRuns", "ten"), StatusCode::kInvalidArgument);
   EXPECT_STATUS(store_->PutSetting("", "x"), StatusCode::kInvalidArgument);
+  EXPECT_STATUS(store_->PutSetting("smtp.url", "http://mail"), StatusCode::kInvalidArgument);
+  EXPECT_STATUS(store_->PutSetting("smtp.from", "a\nb"), StatusCode::kInvalidArgument);
+  ASSERT_OK(store_->PutSetting("smtp.url", "smtp://127.0.0.1:25"));
   Reopen();
   ASSERT_OK_AND_ASSIGN(std::string v, store_->GetSetting("history.keepRuns"));
   EXPECT_EQ(v, "10");
   ASSERT_OK_AND_ASSIGN(auto all, store_->ListSettings());
-  EXPECT_EQ(
-      all, (std::map<std::string, std::string>{{"history.keepRuns", "10"}, {"ui.theme", "light"}}));
+  EXPECT_EQ(all, (std::map<std::string, std::string>{{"history.keepRuns", "10"},
+                                                     {"smtp.url", "smtp://127.0.0.1:25"},
+                                                     {"ui.theme", "light"}}));
 }
 
 TEST_F(SqliteStoreTest, ConcurrentCallersFromThreads) {
