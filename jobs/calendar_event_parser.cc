@@ -92,16 +92,57 @@ bool LooksLikeTimeZone(std::string_view word) {
   }
 }
 
-bool LooksLikeDate(std::string_view word) {
-  const size_t dash = word.find('-');
-  return dash != std::string_view::npos && word.find(':') == std::string_view::npos &&
+// "*-*-01", "*-05", "12-24", "*-1..7": a date has a '-' and no ':', and starts like a number.
+bool IsDate(std::string_view word) {
+  return word.find('-') != std::string_view::npos && word.find(':') == std::string_view::npos &&
          (std::isdigit(static_cast<unsigned char>(word[0])) || word[0] == '*');
 }
 
-Status DateRefused(const Token& t) {
-  return ColumnError(t.column, "'" + std::string(t.text) +
-                                   "' is a date: dates are not supported in calendar events "
-                                   "here; use a cron expression for days of the month");
+// [year-]month-day with year '*' only; month and day are lists like the time's.
+Status ParseDate(const Token& t, ScheduleFields* f) {
+  std::vector<std::pair<std::string_view, size_t>> parts;  // text, column
+  size_t start = 0;
+  while (true) {
+    const size_t dash = t.text.find('-', start);
+    parts.push_back({t.text.substr(start, dash == std::string_view::npos ? dash : dash - start),
+                     t.column + start});
+    if (dash == std::string_view::npos) break;
+    start = dash + 1;
+  }
+  if (parts.size() > 3) {
+    return ColumnError(t.column, "'" + std::string(t.text) +
+                                     "' is not a date: write [*-]month-day, e.g. '*-*-01'");
+  }
+  if (t.text.find('~') != std::string_view::npos) {
+    return ColumnError(t.column + t.text.find('~'),
+                       "last days of the month ('~') are not supported; use a cron expression");
+  }
+  if (parts.size() == 3 && parts[0].first != "*") {
+    return ColumnError(parts[0].second, "a year ('" + std::string(parts[0].first) +
+                                            "') is not supported: schedules repeat; write '*' "
+                                            "for the year");
+  }
+  constexpr std::array<const char*, 1> kRange = {".."};
+  FieldSpec month;
+  month.name = "month";
+  month.min = 1;
+  month.max = 12;
+  month.range_separators = kRange;
+  FieldSpec day = month;
+  day.name = "day of month";
+  day.max = 31;
+  const auto& [month_text, month_column] = parts[parts.size() - 2];
+  const auto& [day_text, day_column] = parts[parts.size() - 1];
+  XCR_ASSIGN_OR_RETURN(uint64_t months, ParseFieldList(month_text, month_column, month));
+  XCR_ASSIGN_OR_RETURN(uint64_t days, ParseFieldList(day_text, day_column, day));
+  f->months = std::bitset<13>(months);
+  f->days_of_month = std::bitset<32>(days);
+  if (!f->SomeDayExists()) {
+    return ColumnError(day_column,
+                       "no selected day of the month exists in the selected months: the schedule "
+                       "would never run");
+  }
+  return Status::OK();
 }
 
 Result<uint64_t> ParseWeekdays(const Token& t) {
@@ -186,14 +227,8 @@ Result<ScheduleFields> ParseCalendarEvent(std::string_view text) {
                                        "' looks like a time zone: set it as the schedule's time "
                                        "zone, not inside the expression");
     }
-    if (LooksLikeDate(t.text)) return DateRefused(t);
   }
-  if (tokens.size() > 2) {
-    return ColumnError(tokens[2].column,
-                       "unexpected '" + std::string(tokens[2].text) +
-                           "': a calendar event here is [weekdays] [time], e.g. 'mon..fri 22:30'");
-  }
-  ScheduleFields f;
+  ScheduleFields f = EveryDay();
   size_t next = 0;
   const Token& first = tokens[0];
   if (std::isalpha(static_cast<unsigned char>(first.text[0]))) {
@@ -206,10 +241,14 @@ Result<ScheduleFields> ParseCalendarEvent(std::string_view text) {
     XCR_ASSIGN_OR_RETURN(uint64_t weekdays, ParseWeekdays(first));
     f.weekdays = std::bitset<7>(weekdays);
     next = 1;
-  } else {
-    f = EveryDay();
   }
-  if (next == tokens.size()) {  // weekdays alone: midnight
+  if (next < tokens.size() && IsDate(tokens[next].text)) {
+    // systemd: weekdays and a date both have to match ("Sat *-1..7": first Saturday).
+    f.all_day_fields_must_match = next == 1;
+    XCR_RETURN_IF_ERROR(ParseDate(tokens[next], &f));
+    ++next;
+  }
+  if (next == tokens.size()) {  // no time: midnight
     f.minutes.set(0);
     f.hours.set(0);
     return f;
@@ -217,12 +256,15 @@ Result<ScheduleFields> ParseCalendarEvent(std::string_view text) {
   if (std::isalpha(static_cast<unsigned char>(tokens[next].text[0]))) {
     return ColumnError(tokens[next].column,
                        next == 0 ? "expected weekdays or a time"
-                                 : "expected a time after the weekdays, e.g. '22:30', got '" +
+                                 : "expected a date or a time after the weekdays, e.g. '22:30', "
+                                   "got '" +
                                        std::string(tokens[next].text) + "'");
   }
   if (next + 1 < tokens.size()) {
     return ColumnError(tokens[next + 1].column,
-                       "unexpected '" + std::string(tokens[next + 1].text) + "' after the time");
+                       "unexpected '" + std::string(tokens[next + 1].text) +
+                           "': a calendar event here is [weekdays] [date] [time], e.g. 'mon..fri "
+                           "22:30' or 'sat *-1..7 15:00'");
   }
   XCR_RETURN_IF_ERROR(ParseTime(tokens[next], &f));
   return f;

@@ -56,21 +56,6 @@ Result<ScheduleFields> ParseMacro(const Token& t) {
   return ParseCron(equivalent);
 }
 
-// A day-of-month restriction that never meets its months (e.g. "30 2") would never run.
-Status CheckDaysExist(const ScheduleFields& f, size_t dom_column) {
-  if (!f.DayOfMonthRestricted() || f.WeekdayRestricted()) return Status::OK();
-  constexpr std::array<int, 13> kMaxDays = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  for (int m = 1; m <= 12; ++m) {
-    if (!f.months.test(m)) continue;
-    for (int d = 1; d <= kMaxDays[m]; ++d) {
-      if (f.days_of_month.test(d)) return Status::OK();
-    }
-  }
-  return ColumnError(dom_column,
-                     "no selected day of the month exists in the selected months: the schedule "
-                     "would never run");
-}
-
 }  // namespace
 
 Result<ScheduleFields> ParseCron(std::string_view text) {
@@ -112,7 +97,11 @@ Result<ScheduleFields> ParseCron(std::string_view text) {
   f.days_of_month = std::bitset<32>(days);
   f.months = std::bitset<13>(months);
   f.weekdays = std::bitset<7>(weekdays);
-  XCR_RETURN_IF_ERROR(CheckDaysExist(f, tokens[2].column));
+  if (!f.SomeDayExists()) {
+    return ColumnError(tokens[2].column,
+                       "no selected day of the month exists in the selected months: the schedule "
+                       "would never run");
+  }
   return f;
 }
 

@@ -116,6 +116,7 @@ std::string DaysPart(const ScheduleFields& f) {
   const std::string dom_text = std::string(dom.size() == 1 ? "on day " : "on days ") +
                                FormatRuns(dom, Identity, Number) + " of the month";
   if (f.DayOfMonthRestricted() && f.WeekdayRestricted()) {
+    if (f.all_day_fields_must_match) return dom_text + " that are a " + WeekdayList(f);
     return dom_text + " or on " + WeekdayList(f);
   }
   if (f.DayOfMonthRestricted()) return dom_text;

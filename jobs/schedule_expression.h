@@ -57,7 +57,7 @@ class ScheduleExpression {
   std::string Describe() const;
 
   // The first run strictly after `after`, in time zone `tz`, following the DST rule above.
-  // Fails (kFailedPrecondition) only if there is no run within 10 years, which Parse prevents.
+  // Fails (kFailedPrecondition) only if there is no run within 50 years, which Parse prevents.
   Result<std::chrono::sys_seconds> NextAfter(std::chrono::sys_seconds after,
                                              const date::time_zone& tz) const;
 

@@ -57,11 +57,14 @@ date::local_seconds ToLocal(sys_seconds t, seconds offset) {
   return date::local_seconds((t + offset).time_since_epoch());
 }
 
+// 50 years: a weekday on a given date (Monday, February 29) can be 40 years apart.
+constexpr int kHorizonDays = 18263;
+
 }  // namespace
 
 Result<sys_seconds> ScheduleExpression::NextAfter(sys_seconds after,
                                                   const date::time_zone& tz) const {
-  const sys_seconds horizon = after + days(3653);
+  const sys_seconds horizon = after + days(kHorizonDays);
   // Time zones have no transitions this early; below it "the previous segment" is meaningless.
   const sys_seconds history_start = date::sys_days(date::year(1800) / 1 / 1);
   const bool fixed_time = dst_rule() == DstRule::kFixedTime;
@@ -88,7 +91,7 @@ Result<sys_seconds> ScheduleExpression::NextAfter(sys_seconds after,
     }
     u = seg_end;
   }
-  return Status::FailedPrecondition("schedule '" + text_ + "' has no run in the 10 years after " +
+  return Status::FailedPrecondition("schedule '" + text_ + "' has no run in the 50 years after " +
                                     date::format("%FT%TZ", after));
 }
 

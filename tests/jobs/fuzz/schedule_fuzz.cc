@@ -5,7 +5,7 @@
 //  - a refusal is InvalidArgument with a message;
 //  - a schedule that parses selects at least one minute, hour, day and month, describes itself
 //    in a non-empty text, and has next runs in UTC and in Europe/Paris that are strictly
-//    increasing, on a whole minute, and within the ten-year horizon (Parse refuses schedules
+//    increasing, on a whole minute, and within the 50-year horizon (Parse refuses schedules
 //    that would never run).
 #include <chrono>
 #include <cstdint>
