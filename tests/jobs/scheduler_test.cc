@@ -197,6 +197,30 @@ TEST_F(SchedulerTest, TriggerWhileTheVmRunsIsSkippedAndLogged) {
   EXPECT_EQ(StartedCount("vm1"), 2u);
 }
 
+TEST_F(SchedulerTest, TwoSchedulesOfAJobAtTheSameMinuteQueueItsVmsOnce) {
+  Job job = MakeJob("a", "0 * * * *", "UTC", 1);
+  Schedule every_quarter = job.schedules[0];
+  every_quarter.id = "a-s2";
+  every_quarter.cron = "*/15";
+  job.schedules.push_back(every_quarter);
+  SetNow("2026-12-07T10:50Z");
+  ASSERT_OK(scheduler_.PutJob(job, {"vm1", "vm2"}));
+  SetNow("2026-12-07T11:00Z");
+  scheduler_.Tick();
+  // The first listed schedule queues both VMs; the second finds them queued (runs start after
+  // every firing of the tick): one run each, with the first schedule's retention.
+  ASSERT_EQ(launcher_.started.size(), 1u);
+  EXPECT_EQ(launcher_.started[0].schedule_id, "a-s1");
+  EXPECT_EQ(scheduler_.queued_count(), 1u);
+  EXPECT_EQ(log_.Of(SchedulerEventKind::kFired).size(), 2u);
+  EXPECT_EQ(log_.Of(SchedulerEventKind::kSkippedQueued).size(), 2u);
+  EXPECT_TRUE(log_.Of(SchedulerEventKind::kSkippedBusy).empty());
+  End("vm1", RunOutcome::kSuccess);
+  ASSERT_EQ(launcher_.started.size(), 2u);
+  EXPECT_EQ(launcher_.started[1].vm_uuid, "vm2");
+  EXPECT_EQ(launcher_.started[1].schedule_id, "a-s1");
+}
+
 TEST_F(SchedulerTest, RunQueuedBeforeItsVmBecameBusyWaitsForIt) {
   ASSERT_OK(scheduler_.PutJob(MakeJob("a", "0 * * * *", "UTC", 1), {"vm1"}));
   ASSERT_OK(scheduler_.PutJob(MakeJob("b", "0 * * * *", "UTC", 1), {"vm1", "vm2"}));
