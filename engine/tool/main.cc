@@ -32,8 +32,10 @@
 #include "engine/other_config_keys.h"
 #include "engine/pool_catalog.h"
 #include "engine/progress_meter.h"
+#include "engine/replica_listing.h"
 #include "engine/replica_metadata.h"
 #include "engine/replica_ops.h"
+#include "engine/run_report_json.h"
 #include "engine/task_log.h"
 #include "engine/tool/demo.h"
 #include "engine/vm_replicator.h"
@@ -257,48 +259,9 @@ int CmdReplicate(const xapi::ClientFlags& cflags, const std::vector<std::string>
   display.Done();
 
   if (json) {
-    nlohmann::json j;
-    j["ok"] = job.ok();
-    j["vms"] = nlohmann::json::array();
-    for (const VmOutcome& out : job.vms) {
-      nlohmann::json vj;
-      vj["ok"] = out.status.ok();
-      if (!out.status.ok()) vj["error"] = out.status.ToString();
-      vj["uuid"] = out.vm_uuid;
-      vj["name"] = out.vm_name;
-      vj["snapshot"] = out.snapshot_uuid;
-      vj["mode"] = out.delta ? "delta" : "full";
-      vj["base"] = out.base_note;
-      vj["bytes"] = out.bytes;
-      vj["targets"] = nlohmann::json::array();
-      for (const TargetOutcome& t : out.targets) {
-        nlohmann::json tj = {{"pool", t.pool}, {"sr", t.sr}, {"ok", t.status.ok()}};
-        if (!t.status.ok()) tj["error"] = t.status.ToString();
-        if (!t.replica_uuid.empty()) tj["replica"] = t.replica_uuid;
-        vj["targets"].push_back(tj);
-      }
-      j["vms"].push_back(vj);
-    }
-    j["tasks"] = nlohmann::json::parse(log.ToJson());
-    std::cout << j.dump(2) << "\n";
+    std::cout << RunReportJson(job, log).dump(2) << "\n";
   } else {
-    std::cout << log.ToText();
-    for (const VmOutcome& out : job.vms) {
-      std::cout << (out.status.ok() ? "replicated" : "FAILED") << " VM '"
-                << (out.vm_name.empty() ? out.vm_uuid : out.vm_name)
-                << "': " << (out.delta ? "delta" : "full") << ", " << FormatBytes(out.bytes)
-                << " exported";
-      if (!out.base_note.empty()) std::cout << " (" << out.base_note << ")";
-      if (!out.status.ok()) std::cout << ": " << out.status.message();
-      std::cout << "\n";
-      for (const TargetOutcome& t : out.targets) {
-        std::cout << "  " << (t.status.ok() ? "ok    " : "FAILED") << " pool " << t.pool << " SR '"
-                  << t.sr << "'";
-        if (!t.replica_uuid.empty()) std::cout << " replica " << t.replica_uuid;
-        if (!t.status.ok()) std::cout << ": " << t.status.message();
-        std::cout << "\n";
-      }
-    }
+    std::cout << RunReportText(job, log);
   }
   if (!job.ok()) {
     if (!json) std::cerr << "xcr: " << job.failed() << " VM(s) failed\n";
@@ -314,48 +277,13 @@ int CmdReplicas(const xapi::ClientFlags& cflags, const std::vector<std::string>&
   if (a.Get("--target").empty()) return UsageError("replicas needs --target URL");
   auto conn = xapi::ConnectWithFlags(cflags, a.Get("--target"));
   if (!conn.ok()) return Fail(conn.status());
-  auto catalog = LoadPoolCatalog(**conn);
-  if (!catalog.ok()) return Fail(catalog.status());
-  int64_t now = Env::Default()->NowUnixMicros() / 1000000;
-  std::string filter = a.Get("--vm");
-  nlohmann::json list = nlohmann::json::array();
-  for (const VmView& v : catalog->vms) {
-    if (!LooksLikeReplica(v)) continue;
-    std::string src = std::string(ConfigValue(v.other_config, keys::kVm));
-    if (!filter.empty() && src != filter && v.name_label.find(filter) == std::string::npos)
-      continue;
-    std::string dt = std::string(ConfigValue(v.other_config, keys::kDatetime));
-    auto t = ParseBackupDatetime(dt);
-    bool complete = dt != keys::kDatetimePlaceholder && t.ok();
-    list.push_back({{"uuid", v.uuid},
-                    {"name", v.name_label},
-                    {"source_vm", src},
-                    {"job", ConfigValue(v.other_config, keys::kJob)},
-                    {"schedule", ConfigValue(v.other_config, keys::kSchedule)},
-                    {"sr", ConfigValue(v.other_config, keys::kSr)},
-                    {"datetime", dt},
-                    {"complete", complete},
-                    {"age_s", complete ? now - *t : -1},
-                    {"delta_chain_length", ConfigValue(v.other_config, keys::kDeltaChainLength)},
-                    {"disks", v.disks.size()}});
-  }
-  std::sort(list.begin(), list.end(), [](const nlohmann::json& x, const nlohmann::json& y) {
-    return DatetimeSortKey(x["datetime"].get<std::string>()) >
-           DatetimeSortKey(y["datetime"].get<std::string>());
-  });
+  auto replicas =
+      ListPoolReplicas(**conn, a.Get("--vm"), Env::Default()->NowUnixMicros() / 1000000);
+  if (!replicas.ok()) return Fail(replicas.status());
   if (a.Has("--json")) {
-    std::cout << list.dump(2) << "\n";
-    return 0;
-  }
-  if (list.empty()) std::cout << "no replicas on " << a.Get("--target") << "\n";
-  for (const auto& r : list) {
-    std::cout << r["uuid"].get<std::string>() << "  " << r["name"].get<std::string>() << "\n"
-              << "    "
-              << (r["complete"].get<bool>()
-                      ? "age " + FormatDuration(r["age_s"].get<int64_t>())
-                      : std::string("INCOMPLETE (interrupted copy; the next run deletes it)"))
-              << ", delta chain " << r["delta_chain_length"].get<std::string>() << ", "
-              << r["disks"].get<size_t>() << " disk(s), SR " << r["sr"].get<std::string>() << "\n";
+    std::cout << ReplicaListingJson(*replicas).dump(2) << "\n";
+  } else {
+    std::cout << ReplicaListingText(*replicas, a.Get("--target"));
   }
   return 0;
 }

@@ -1,0 +1,82 @@
+#include "engine/replica_listing.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "engine/backup_datetime.h"
+#include "engine/other_config_keys.h"
+#include "engine/progress_meter.h"
+#include "engine/replica_ops.h"
+
+namespace xcr::engine {
+
+std::vector<ReplicaEntry> ListPoolReplicas(const PoolCatalog& catalog, const std::string& filter,
+                                           int64_t now_unix_s) {
+  std::vector<ReplicaEntry> list;
+  for (const VmView& v : catalog.vms) {
+    if (!LooksLikeReplica(v)) continue;
+    ReplicaEntry e;
+    e.source_vm = std::string(ConfigValue(v.other_config, keys::kVm));
+    if (!filter.empty() && e.source_vm != filter &&
+        v.name_label.find(filter) == std::string::npos) {
+      continue;
+    }
+    e.uuid = v.uuid;
+    e.name = v.name_label;
+    e.job = std::string(ConfigValue(v.other_config, keys::kJob));
+    e.schedule = std::string(ConfigValue(v.other_config, keys::kSchedule));
+    e.sr = std::string(ConfigValue(v.other_config, keys::kSr));
+    e.datetime = std::string(ConfigValue(v.other_config, keys::kDatetime));
+    auto t = ParseBackupDatetime(e.datetime);
+    e.complete = e.datetime != keys::kDatetimePlaceholder && t.ok();
+    e.age_s = e.complete ? now_unix_s - *t : -1;
+    e.delta_chain_length = std::string(ConfigValue(v.other_config, keys::kDeltaChainLength));
+    e.disks = v.disks.size();
+    list.push_back(std::move(e));
+  }
+  std::stable_sort(list.begin(), list.end(), [](const ReplicaEntry& x, const ReplicaEntry& y) {
+    return DatetimeSortKey(x.datetime) > DatetimeSortKey(y.datetime);
+  });
+  return list;
+}
+
+Result<std::vector<ReplicaEntry>> ListPoolReplicas(xapi::Connection& conn,
+                                                   const std::string& filter, int64_t now_unix_s) {
+  auto catalog = LoadPoolCatalog(conn);
+  if (!catalog.ok()) return catalog.status();
+  return ListPoolReplicas(*catalog, filter, now_unix_s);
+}
+
+nlohmann::json ReplicaListingJson(const std::vector<ReplicaEntry>& replicas) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const ReplicaEntry& e : replicas) {
+    list.push_back({{"uuid", e.uuid},
+                    {"name", e.name},
+                    {"source_vm", e.source_vm},
+                    {"job", e.job},
+                    {"schedule", e.schedule},
+                    {"sr", e.sr},
+                    {"datetime", e.datetime},
+                    {"complete", e.complete},
+                    {"age_s", e.age_s},
+                    {"delta_chain_length", e.delta_chain_length},
+                    {"disks", e.disks}});
+  }
+  return list;
+}
+
+std::string ReplicaListingText(const std::vector<ReplicaEntry>& replicas, const std::string& pool) {
+  std::ostringstream out;
+  if (replicas.empty()) out << "no replicas on " << pool << "\n";
+  for (const ReplicaEntry& e : replicas) {
+    out << e.uuid << "  " << e.name << "\n"
+        << "    "
+        << (e.complete ? "age " + FormatDuration(e.age_s)
+                       : std::string("INCOMPLETE (interrupted copy; the next run deletes it)"))
+        << ", delta chain " << e.delta_chain_length << ", " << e.disks << " disk(s), SR " << e.sr
+        << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace xcr::engine

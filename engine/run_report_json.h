@@ -1,0 +1,28 @@
+// The report of one replication run, as `xcr replicate` prints it and as the daemon and the web
+// API will serve it: the outcome of every VM and target, with the run's task tree.
+//
+//   RunReportJson  {"ok", "vms": [{"ok", "error"?, "uuid", "name", "snapshot", "mode", "base",
+//                   "bytes", "targets": [{"pool", "sr", "ok", "error"?, "replica"?}]}],
+//                   "tasks": TaskLog::ToJson()}
+//   RunReportText  the task tree (TaskLog::ToText()) then one line per VM and per target:
+//                   "replicated VM 'web-01': delta, 3.0 MiB exported (base ...)"
+//                   "  ok     pool https://dst SR 'sr-a' replica <uuid>"
+//
+// Pure functions of the outcome and the log: no I/O.
+#ifndef XCR_ENGINE_RUN_REPORT_JSON_H_
+#define XCR_ENGINE_RUN_REPORT_JSON_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/job_run.h"
+#include "engine/task_log.h"
+
+namespace xcr::engine {
+
+nlohmann::json RunReportJson(const JobOutcome& job, const TaskLog& log);
+std::string RunReportText(const JobOutcome& job, const TaskLog& log);
+
+}  // namespace xcr::engine
+
+#endif  // XCR_ENGINE_RUN_REPORT_JSON_H_
