@@ -71,6 +71,35 @@ void Faults::Clear() {
   cuts_.clear();
   throttle_ = 0;
   sr_full_ = false;
+  delays_ms_.clear();
+  guest_silent_ = false;
+}
+
+void Faults::Delay(const std::string& method, uint64_t millis) {
+  std::lock_guard<std::mutex> l(mu_);
+  XCR_LOG(WARN) << "fault armed: " << method << " delayed by " << millis << " ms";
+  if (millis == 0) {
+    delays_ms_.erase(method);
+  } else {
+    delays_ms_[method] = millis;
+  }
+}
+
+uint64_t Faults::DelayMicros(const std::string& method) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = delays_ms_.find(method);
+  return it == delays_ms_.end() ? 0 : it->second * 1000;
+}
+
+void Faults::SetGuestSilent(bool silent) {
+  std::lock_guard<std::mutex> l(mu_);
+  XCR_LOG(WARN) << "fault " << (silent ? "armed" : "cleared") << ": guests report no metrics";
+  guest_silent_ = silent;
+}
+
+bool Faults::guest_silent() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return guest_silent_;
 }
 
 std::map<std::string, std::string> Faults::Describe() const {
@@ -82,6 +111,8 @@ std::map<std::string, std::string> Faults::Describe() const {
   for (const auto& [k, n] : cuts_) d["cut:" + k] = std::to_string(n);
   if (throttle_ != 0) d["throttle"] = std::to_string(throttle_);
   if (sr_full_) d["sr_full"] = "true";
+  for (const auto& [m, ms] : delays_ms_) d["delay:" + m] = std::to_string(ms);
+  if (guest_silent_) d["guest_silent"] = "true";
   return d;
 }
 

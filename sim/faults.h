@@ -5,6 +5,10 @@
 //   CutTransfer(kind, B)  the next export ("export") or import ("import") stops after B bytes
 //   Throttle(R)           transfers are paced to R bytes/s (0 = unlimited)
 //   SrFull(on)            storage writes and VDI creation fail with SR_BACKEND_FAILURE_44
+//   Delay(M, ms)          every call of method M (sync or Async.M) waits ms before it runs; an
+//                         Async task advances its progress meanwhile (0 = no delay)
+//   GuestSilent(on)       VMs started from now on never get guest metrics (a guest without
+//                         PV drivers, or one that never boots)
 //   (expiring sessions is done by the Service at once: it has no lasting state here)
 //
 // Thread-safety: all methods are safe to call concurrently.
@@ -36,6 +40,13 @@ class Faults {
   void SetSrFull(bool full);
   bool sr_full() const;
 
+  void Delay(const std::string& method, uint64_t millis);
+  // The delay armed for `method` in microseconds (0 if none). Not consumed.
+  uint64_t DelayMicros(const std::string& method) const;
+
+  void SetGuestSilent(bool silent);
+  bool guest_silent() const;
+
   // Disarms every knob.
   void Clear();
   // A description of the armed knobs, for sim.faults.
@@ -51,6 +62,8 @@ class Faults {
   std::map<std::string, uint64_t> cuts_;
   uint64_t throttle_ = 0;
   bool sr_full_ = false;
+  std::map<std::string, uint64_t> delays_ms_;
+  bool guest_silent_ = false;
 };
 
 }  // namespace xcr::sim

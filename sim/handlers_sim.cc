@@ -176,6 +176,27 @@ Result<Value> FaultSrFull(Ctx& x) {
   return Value();
 }
 
+// sim.fault_delay(session, method, milliseconds): see Faults::Delay.
+Result<Value> FaultDelay(Ctx& x) {
+  XCR_ASSIGN_OR_RETURN(std::string method, ArgString(x, 1));
+  XCR_ASSIGN_OR_RETURN(int64_t ms, ArgInt(x, 2));
+  if (ms < 0) return XapiError("VALUE_NOT_SUPPORTED", {"milliseconds", std::to_string(ms)});
+  x.svc.faults().Delay(method, static_cast<uint64_t>(ms));
+  return Value();
+}
+
+Result<Value> FaultGuestSilent(Ctx& x) {
+  XCR_ASSIGN_OR_RETURN(bool on, ArgBool(x, 1));
+  x.svc.faults().SetGuestSilent(on);
+  return Value();
+}
+
+// sim.stats(session): calls served per wire protocol, counting this one.
+Result<Value> Stats(Ctx& x) {
+  return Value(Struct{{"xmlrpc_calls", Value(x.svc.calls_served(Service::Protocol::kXmlRpc))},
+                      {"jsonrpc_calls", Value(x.svc.calls_served(Service::Protocol::kJsonRpc))}});
+}
+
 // sim.add_sr(session, name): another SR attached to the pool master, for tests with several SRs
 // in one pool. It shares the host's block store (and so the first SR's capacity and fault
 // knobs); VDIs created on it are ordinary disks. Returns the new SR's ref.
@@ -297,6 +318,9 @@ void RegisterSimMethods(Service& s) {
   s.Register("sim.fault_expire_sessions", {FaultExpireSessions, 1, 1});
   s.Register("sim.fault_sr_full", {FaultSrFull, 2, 2});
   s.Register("sim.add_sr", {AddSr, 2, 2});
+  s.Register("sim.fault_delay", {FaultDelay, 3, 3});
+  s.Register("sim.fault_guest_silent", {FaultGuestSilent, 2, 2});
+  s.Register("sim.stats", {Stats, 1, 1});
   s.Register("sim.fault_clear", {[](Ctx& x) -> Result<Value> {
                                    x.svc.faults().Clear();
                                    return Value();

@@ -1,10 +1,8 @@
-// The HTTP routes of a simulated host:
-//   master:  POST / /RPC2 /xmlrpc -> XML-RPC; POST /jsonrpc -> 200 text/xml with an XML-RPC
-//            failure (a host without JSON-RPC, so Xen Orchestra's client switches to XML-RPC);
-//            GET /export_raw_vdi,
-//            PUT /import_raw_vdi -> transfers; anything else 404.
-//   member:  every XML-RPC call answers HOST_IS_SLAVE [master address]; transfers answer 302 to
-//            the same path and query on the master.
+// The HTTP front of a simulated host, its handlers found by path prefix (routes.h):
+//   master:  XML-RPC (POST /, /RPC2, /xmlrpc...), JSON-RPC (POST /jsonrpc), disk export
+//            (GET /export_raw_vdi[/]) and import (PUT /import_raw_vdi[/]); anything else 404.
+//   member:  every XML-RPC or JSON-RPC call answers HOST_IS_SLAVE [master address] in its own
+//            protocol; transfers answer 302 to the same path and query on the master.
 #ifndef XCR_SIM_POOL_HANDLER_H_
 #define XCR_SIM_POOL_HANDLER_H_
 

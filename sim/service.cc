@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "base/logging.h"
 #include "base/uuid.h"
@@ -304,11 +305,76 @@ void Service::WaitForEvents(std::unique_lock<std::mutex>& lock, uint64_t deadlin
 }
 
 void Service::Shutdown() {
-  {
-    std::lock_guard<std::mutex> l(mu_);
-    shutdown_ = true;
-  }
+  std::unique_lock<std::mutex> l(mu_);
+  shutdown_ = true;
   events_cv_.notify_all();
+  workers_cv_.wait(l, [&] { return workers_ == 0; });
+}
+
+void Service::RunLaterLocked(uint64_t delay_micros,
+                             std::function<void(std::unique_lock<std::mutex>&)> work) {
+  ++workers_;
+  uint64_t deadline = env_->NowMicros() + delay_micros;
+  std::thread([this, deadline, work = std::move(work)] {
+    std::unique_lock<std::mutex> lock(mu_);
+    SleepLocked(lock, deadline);
+    work(lock);
+    --workers_;
+    workers_cv_.notify_all();
+  }).detach();
+}
+
+bool Service::TaskStoppedLocked(const std::string& task) const {
+  const Struct* t = db_.Get("task", task);
+  return t == nullptr || FieldString(*t, "status") != "pending";
+}
+
+void Service::SetTaskProgressLocked(const std::string& task, double progress) {
+  if (TaskStoppedLocked(task)) return;
+  db_.Set("task", task, "progress", Value(progress));
+  CommitLocked();
+}
+
+void Service::SleepLocked(std::unique_lock<std::mutex>& lock, uint64_t deadline_micros,
+                          const std::string& task) {
+  uint64_t start = env_->NowMicros();
+  if (deadline_micros <= start) return;
+  uint64_t span = deadline_micros - start;
+  int step = 0;
+  while (!shutdown_) {
+    uint64_t now = env_->NowMicros();
+    if (now >= deadline_micros) return;
+    if (!task.empty()) {
+      if (TaskStoppedLocked(task)) return;
+      int reached = static_cast<int>((now - start) * kProgressSteps / span);
+      if (reached > step) {
+        step = reached;
+        SetTaskProgressLocked(task, static_cast<double>(step) / kProgressSteps);
+      }
+    }
+    uint64_t next = task.empty()
+                        ? deadline_micros
+                        : std::min(deadline_micros, start + span * (step + 1) / kProgressSteps);
+    events_cv_.wait_for(lock, std::chrono::microseconds(std::max<uint64_t>(next - now, 1)));
+  }
+}
+
+Result<Value> Service::RunLocked(const std::string& name, const Array& params,
+                                 const std::string& session, std::unique_lock<std::mutex>& lock,
+                                 const std::string& task) {
+  if (uint64_t delay = faults_.DelayMicros(name); delay > 0) {
+    SleepLocked(lock, env_->NowMicros() + delay, task);
+    if (shutdown_) return XapiError("INTERNAL_ERROR", {"xapi-sim is stopping"});
+    if (!task.empty() && TaskStoppedLocked(task)) return Status::Cancelled("task cancelled");
+  }
+  if (auto fail = faults_.TakeMethodFailure(name)) {
+    std::string code = fail->empty() ? "INTERNAL_ERROR" : (*fail)[0];
+    std::vector<std::string> p(fail->size() > 1 ? fail->begin() + 1 : fail->end(), fail->end());
+    return XapiError(code, p);
+  }
+  auto it = methods_.find(name);
+  Ctx ctx{*this, db_, store_, name, params, session, lock};
+  return it->second.fn(ctx);
 }
 
 Result<Value> Service::Dispatch(const std::string& method, const Array& params,
@@ -330,19 +396,17 @@ Result<Value> Service::Dispatch(const std::string& method, const Array& params,
     session = params[0].is_string() ? params[0].string() : std::string();
     if (!SessionValidLocked(session)) return XapiError("SESSION_INVALID", {session});
   }
-  Ctx ctx{*this, db_, store_, name, params, session, lock};
-  auto run = [&]() -> Result<Value> {
-    if (auto fail = faults_.TakeMethodFailure(name)) {
-      std::string code = fail->empty() ? "INTERNAL_ERROR" : (*fail)[0];
-      std::vector<std::string> p(fail->size() > 1 ? fail->begin() + 1 : fail->end(), fail->end());
-      return XapiError(code, p);
-    }
-    return spec.fn(ctx);
-  };
-  if (!async) return run();
-  // Async: the call's outcome goes to a task, which is returned.
+  if (!async) return RunLocked(name, params, session, lock, "");
+  // Async: a pending task is returned at once; the call runs on a worker, after the method's
+  // delay (progress advancing meanwhile), unless the task was cancelled by then.
   std::string task = NewTaskLocked("Async." + name, session);
-  FinishTaskLocked(task, run());
+  RunLaterLocked(0, [this, task, name, params, session](std::unique_lock<std::mutex>& worker_lock) {
+    Result<Value> r = shutdown_
+                          ? Result<Value>(XapiError("INTERNAL_ERROR", {"xapi-sim is stopping"}))
+                          : RunLocked(name, params, session, worker_lock, task);
+    if (!TaskStoppedLocked(task)) FinishTaskLocked(task, r);
+    CommitLocked();
+  });
   return Value(task);
 }
 
@@ -353,35 +417,45 @@ Result<Value> Service::Call(const std::string& method, const Array& params) {
   return r;
 }
 
+std::vector<std::string> ErrorDescription(const Status& s) {
+  if (s.code() == StatusCode::kRemoteError) {
+    std::vector<std::string> desc{s.error_name()};
+    desc.insert(desc.end(), s.params().begin(), s.params().end());
+    return desc;
+  }
+  return {"INTERNAL_ERROR", s.ToString()};
+}
+
+Value Service::ListMethodsValue() const {
+  Array names;
+  for (const std::string& m : MethodNames()) names.push_back(Value(m));
+  names.push_back(Value("system.listMethods"));
+  return Value(std::move(names));
+}
+
+void Service::CountCall(Protocol p) {
+  (p == Protocol::kXmlRpc ? xmlrpc_calls_ : jsonrpc_calls_).fetch_add(1);
+}
+
+int64_t Service::calls_served(Protocol p) const {
+  return (p == Protocol::kXmlRpc ? xmlrpc_calls_ : jsonrpc_calls_).load();
+}
+
 Service::RpcReply Service::HandleXmlRpc(std::string_view body) {
   auto call = DecodeMethodCall(body);
   if (!call.ok()) {
     XCR_LOG(WARN) << "malformed XML-RPC request: " << call.status().ToString();
-    return {500,
-            "<html><body><h1>HTTP 500 internal server error</h1>An unexpected error occurred; "
-            "please wait a while and try again.</body></html>"};
+    return {500, std::string(kInternalErrorPage)};
   }
-  if (call->method == "system.listMethods") {
-    Array names;
-    for (const std::string& m : MethodNames()) names.push_back(Value(m));
-    names.push_back(Value("system.listMethods"));
-    return {200, EncodeResponse(Value(std::move(names)))};
-  }
+  CountCall(Protocol::kXmlRpc);
+  if (call->method == "system.listMethods") return {200, EncodeResponse(ListMethodsValue())};
   Result<Value> r = Call(call->method, call->params);
   if (r.ok()) {
     EncodeOptions opts;
     if (call->method == "event.from" || call->method == "Async.event.from") opts.ints_as_i4 = true;
     return {200, EncodeSuccess(opts.ints_as_i4 ? *r : IntsAsStrings(*r), opts)};
   }
-  const Status& s = r.status();
-  std::vector<std::string> desc;
-  if (s.code() == StatusCode::kRemoteError) {
-    desc.push_back(s.error_name());
-    desc.insert(desc.end(), s.params().begin(), s.params().end());
-  } else {
-    desc = {"INTERNAL_ERROR", s.ToString()};
-  }
-  return {200, EncodeFailure(desc)};
+  return {200, EncodeFailure(ErrorDescription(r.status()))};
 }
 
 }  // namespace xcr::sim

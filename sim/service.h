@@ -11,6 +11,7 @@
 #ifndef XCR_SIM_SERVICE_H_
 #define XCR_SIM_SERVICE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -77,6 +78,13 @@ class Service {
   };
   // Decodes one XML-RPC request body and runs it.
   RpcReply HandleXmlRpc(std::string_view body);
+  // The answer to system.listMethods: every method name, Async.* forms included.
+  Value ListMethodsValue() const;
+
+  // Calls served per wire protocol (sim.stats), counted by the front ends.
+  enum class Protocol { kXmlRpc, kJsonRpc };
+  void CountCall(Protocol p);
+  int64_t calls_served(Protocol p) const;
   // Runs a method in-process (as if decoded from the wire) and returns its value or the XAPI
   // failure as Status::Remote.
   Result<Value> Call(const std::string& method, const Array& params);
@@ -85,7 +93,8 @@ class Service {
   // default SR, with a VIF on the pool network. Returns the VM refs.
   Result<std::vector<std::string>> Populate(int n, uint64_t disk_size);
 
-  // Wakes every event.from waiter and makes them return (server shutdown).
+  // Wakes every event.from waiter and every pending Async task's worker and waits for those
+  // workers to end (a task still waiting fails with INTERNAL_ERROR). Idempotent.
   void Shutdown();
 
   // --- for handlers and transfers -------------------------------------------------------
@@ -102,6 +111,20 @@ class Service {
   void WaitForEvents(std::unique_lock<std::mutex>& lock, uint64_t deadline_micros);
   // After a mutation outside a call (transfers): saves state, wakes waiters. Lock held.
   void CommitLocked();
+  // Lock held. Runs work on its own thread after delay_micros (0: at once), with the lock held;
+  // the work sees shutting_down() when the service stops first.
+  void RunLaterLocked(uint64_t delay_micros,
+                      std::function<void(std::unique_lock<std::mutex>&)> work);
+  // Lock held. Waits (releasing the lock) until the deadline (monotonic micros) or shutdown;
+  // if task is not empty, sets its progress to step/kProgressSteps as the time passes and
+  // returns early once it is no longer pending (cancelled).
+  void SleepLocked(std::unique_lock<std::mutex>& lock, uint64_t deadline_micros,
+                   const std::string& task = "");
+  static constexpr int kProgressSteps = 10;
+  // Lock held. Sets a pending task's progress (0..1) and wakes event.from waiters.
+  void SetTaskProgressLocked(const std::string& task, double progress);
+  // Lock held: the task is finished or gone.
+  bool TaskStoppedLocked(const std::string& task) const;
 
   // Lock held. Validates a session ref.
   bool SessionValidLocked(const std::string& ref) const;
@@ -124,6 +147,9 @@ class Service {
   Result<Value> Dispatch(const std::string& method, const Array& params,
                          std::unique_lock<std::mutex>& lock);
   Status BootstrapLocked();
+  // Runs the handler of a method whose session and arguments were checked (fault, delay, call).
+  Result<Value> RunLocked(const std::string& name, const Array& params, const std::string& session,
+                          std::unique_lock<std::mutex>& lock, const std::string& task);
 
   Env* env_;
   std::string dir_;
@@ -135,7 +161,20 @@ class Service {
   Faults faults_;
   std::map<std::string, MethodSpec> methods_;
   bool shutdown_ = false;
+  int workers_ = 0;  // RunLaterLocked threads alive
+  std::condition_variable workers_cv_;
+  std::atomic<int64_t> xmlrpc_calls_{0};
+  std::atomic<int64_t> jsonrpc_calls_{0};
 };
+
+// The HTML page XAPI answers a malformed RPC body with (HTTP 500).
+inline constexpr std::string_view kInternalErrorPage =
+    "<html><body><h1>HTTP 500 internal server error</h1>An unexpected error occurred; please "
+    "wait a while and try again.</body></html>";
+
+// XAPI's error description of a failed call: [code, params...] (INTERNAL_ERROR for a Status
+// that is not a XAPI failure).
+std::vector<std::string> ErrorDescription(const Status& s);
 
 // Handler helpers ---------------------------------------------------------------------------
 

@@ -160,6 +160,29 @@ bool TaskStopped(Service& svc, const std::string& task) {
   return t == nullptr || FieldString(*t, "status") != "pending";
 }
 
+// Moves a transfer's task progress on in tenths as the bytes go (done of total), and tells
+// whether the task was cancelled (or destroyed) meanwhile.
+class Progress {
+ public:
+  Progress(Service& svc, std::string task) : svc_(svc), task_(std::move(task)) {}
+  // True: stop, the task is no longer pending.
+  bool Tick(uint64_t done, uint64_t total) {
+    std::lock_guard<std::mutex> l(svc_.mutex());
+    if (TaskStopped(svc_, task_)) return true;
+    int step = total == 0 ? 0 : static_cast<int>(done * Service::kProgressSteps / total);
+    if (step > step_ && step < Service::kProgressSteps) {
+      step_ = step;
+      svc_.SetTaskProgressLocked(task_, static_cast<double>(step) / Service::kProgressSteps);
+    }
+    return false;
+  }
+
+ private:
+  Service& svc_;
+  std::string task_;
+  int step_ = 0;
+};
+
 void Finish(Service& svc, const std::string& task, const Result<Value>& r, const char* what) {
   std::lock_guard<std::mutex> l(svc.mutex());
   if (!r.ok()) {
@@ -256,10 +279,7 @@ Status RunExport(Service& svc, const Prepared& p, ExportSink& sink) {
     XCR_ASSIGN_OR_RETURN(blocks, store.DiffBlocks(p.disk, p.base_disk));
   }
   std::vector<uint8_t> block(BlockStore::kBlockSize);
-  auto cancelled = [&] {
-    std::lock_guard<std::mutex> l(svc.mutex());
-    return TaskStopped(svc, p.task);
-  };
+  Progress progress(svc, p.task);
   if (p.format == "raw") {
     std::vector<bool> want;
     if (!p.base_disk.empty()) {
@@ -275,7 +295,7 @@ Status RunExport(Service& svc, const Prepared& p, ExportSink& sink) {
       }
       size_t n = static_cast<size_t>(std::min<uint64_t>(block.size(), size - off));
       XCR_RETURN_IF_ERROR(sink.Write(std::span<const uint8_t>(block.data(), n)));
-      if (b % 64 == 0 && cancelled()) return Status::Cancelled("task cancelled");
+      if (progress.Tick(off + n, size)) return Status::Cancelled("task cancelled");
     }
     return sink.Flush();
   }
@@ -301,7 +321,7 @@ Status RunExport(Service& svc, const Prepared& p, ExportSink& sink) {
       std::memset(block.data() + (size - off), 0, block.size() - (size - off));
     }
     XCR_RETURN_IF_ERROR(writer.WriteBlock(sink, b, {}, block));
-    if (++k % 64 == 0 && cancelled()) return Status::Cancelled("task cancelled");
+    if (progress.Tick(++k, blocks.size())) return Status::Cancelled("task cancelled");
   }
   XCR_RETURN_IF_ERROR(writer.Finish(sink));
   return sink.Flush();
@@ -319,8 +339,10 @@ Status RunImport(Service& svc, const Prepared& p, ImportSource& src,
                        {p.vdi, std::to_string(size), std::to_string(*content_length)});
     }
     std::vector<uint8_t> buf(kBufferSize);
+    Progress progress(svc, p.task);
     uint64_t off = 0;
     while (off < *content_length) {
+      if (progress.Tick(off, *content_length)) return Status::Cancelled("task cancelled");
       size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), *content_length - off));
       Status s = ReadFull(src, std::span<uint8_t>(buf.data(), want), "import body");
       if (!s.ok()) return s;
@@ -338,10 +360,12 @@ Status RunImport(Service& svc, const Prepared& p, ImportSource& src,
   uint32_t bs = reader.header().block_size;
   uint32_t sectors = bs / 512;
   vhd::StreamReader::Block b;
+  Progress progress(svc, p.task);
   while (true) {
     XCR_ASSIGN_OR_RETURN(bool more, reader.Next(&b));
     if (!more) break;
     uint64_t base = uint64_t{b.index} * bs;
+    if (progress.Tick(base, size)) return Status::Cancelled("task cancelled");
     Status s;
     vhd::ForEachSetRun(b.bitmap, sectors, [&](vhd::SectorRun run) {
       if (!s.ok()) return;

@@ -38,7 +38,7 @@ TEST_F(FaultTest, FailMethodNextNTimes) {
   EXPECT_EQ(Ok("sim.faults").structure().count("fail:VM.snapshot"), 1u);
   // Async calls fail their task.
   std::string task = Ok("Async.VM.snapshot", {Value(First("VM")), Value("x")}).string();
-  EXPECT_EQ(Str(Record("task", task), "status"), "failure");
+  EXPECT_EQ(Str(WaitTask(task), "status"), "failure");
   EXPECT_TRUE(Ok("sim.faults").structure().empty());
 }
 

@@ -44,23 +44,23 @@ TEST_F(ProtocolTest, UnknownMethodsAndCounts) {
             "MESSAGE_PARAMETER_COUNT_MISMATCH");
 }
 
-TEST_F(ProtocolTest, MalformedXmlIsHttp500AndJsonRpcIsNotJson) {
+TEST_F(ProtocolTest, MalformedXmlIsHttp500AndXmlRpcPathsArePrefixes) {
   HttpRequestSpec r;
   r.method = "POST";
   r.url = url_ + "/";
   r.body = "<methodCall><methodName>VM.get_all</methodName><params>";
   HttpResult h = Http(r);
   EXPECT_EQ(h.status, 500);
-  r.url = url_ + "/jsonrpc";
-  r.body = R"({"jsonrpc":"2.0","method":"session.login_with_password","params":[],"id":1})";
-  h = Http(r);
-  EXPECT_EQ(h.status, 200);
-  EXPECT_EQ(h.headers["content-type"], "text/xml");
-  // /RPC2 and /xmlrpc serve XML-RPC too.
+  // A JSON-RPC body on the XML-RPC handler is just malformed XML.
+  r.body = R"({"jsonrpc":"2.0","method":"VM.get_all","params":[],"id":1})";
+  EXPECT_EQ(Http(r).status, 500);
+  // /RPC2, /xmlrpc and any other POST path but /jsonrpc serve XML-RPC (prefix "/").
   auto rpc2 = Call("VM.get_all", {Value(session_)}, "/RPC2");
   EXPECT_OK(rpc2.status());
   auto xmlrpc = Call("VM.get_all", {Value(session_)}, "/xmlrpc");
   EXPECT_OK(xmlrpc.status());
+  auto other = Call("VM.get_all", {Value(session_)}, "/anything/else");
+  EXPECT_OK(other.status());
 }
 
 TEST_F(ProtocolTest, ListMethodsIsABareArrayWithEveryClass) {
@@ -358,13 +358,13 @@ TEST_F(ProtocolTest, AsyncTasksAndTaskMethods) {
   std::string vm = First("VM");
   std::string task = Ok("Async.VM.snapshot", {Value(vm), Value("async-snap")}).string();
   ASSERT_EQ(task.rfind("OpaqueRef:", 0), 0u);
-  Struct t = Record("task", task);
+  Struct t = WaitTask(task);
   EXPECT_EQ(Str(t, "status"), "success");
   ASSERT_OK_AND_ASSIGN(Value result, DecodeValue(Str(t, "result")));
   EXPECT_EQ(Str(Record("VM", result.string()), "name_label"), "async-snap");
   // A failing async call fails its task.
   std::string bad = Ok("Async.VM.clean_shutdown", {Value(result.string())}).string();
-  Struct bt = Record("task", bad);
+  Struct bt = WaitTask(bad);
   EXPECT_EQ(Str(bt, "status"), "failure");
   EXPECT_EQ(bt.at("error_info").array()[0].string(), "VM_BAD_POWER_STATE");
   Ok("task.destroy", {Value(bad)});

@@ -6,9 +6,11 @@
 #include <curl/curl.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sim/server.h"
@@ -80,6 +82,13 @@ inline HttpResult Http(const HttpRequestSpec& r) {
   return out;
 }
 
+inline std::string Str(const Struct& r, const std::string& f) {
+  auto it = r.find(f);
+  if (it == r.end()) return "<absent>";
+  auto s = it->second.AsString();
+  return s.ok() ? *s : "<not a string>";
+}
+
 // A simulator in a temp dir plus an XML-RPC client logged in as root.
 class SimFixture : public ::testing::Test {
  protected:
@@ -147,18 +156,23 @@ class SimFixture : public ::testing::Test {
     return v.is_array() && !v.array().empty() ? v.array()[0].string() : std::string();
   }
 
+  // Polls a task until it is no longer pending and returns its record; the bound of 60 s is
+  // one only a hang reaches.
+  Struct WaitTask(const std::string& task) {
+    for (int i = 0; i < 60000; ++i) {
+      Struct t = Record("task", task);
+      if (t.empty() || Str(t, "status") != "pending") return t;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    ADD_FAILURE() << "task " << task << " still pending";
+    return {};
+  }
+
   ::xcr::testing::TempDir dir_;
   std::unique_ptr<Server> server_;
   std::string url_;
   std::string session_;
 };
-
-inline std::string Str(const Struct& r, const std::string& f) {
-  auto it = r.find(f);
-  if (it == r.end()) return "<absent>";
-  auto s = it->second.AsString();
-  return s.ok() ? *s : "<not a string>";
-}
 
 }  // namespace xcr::sim::testing
 
