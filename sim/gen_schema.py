@@ -10,7 +10,8 @@ the class a ref points at, whether the field is RW, and the names of the class's
 import json
 import sys
 
-CLASSES = ["pool", "host", "SR", "PBD", "network", "VM", "VBD", "VDI", "VIF", "task", "session"]
+CLASSES = ["pool", "host", "SR", "PBD", "network", "VM", "VBD", "VDI", "VIF", "task", "session",
+           "VM_guest_metrics"]
 
 
 def kind_of(t):

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "base/uuid.h"
+#include "sim/guest.h"
 #include "sim/schema.h"
 #include "sim/service.h"
 #include "sim/vm_ops.h"
@@ -245,6 +246,7 @@ Result<Value> VmStart(Ctx& x) {
   XCR_ASSIGN_OR_RETURN(std::string vm, ArgRef(x, 1, "VM"));
   XCR_RETURN_IF_ERROR(CheckOp(x, vm, "start", {"Halted"}, false, false));
   SetPower(x, vm, "Running");
+  StartGuest(x, vm);
   return Value();
 }
 
@@ -255,6 +257,7 @@ Result<Value> VmShutdown(Ctx& x, bool hard) {
   XCR_RETURN_IF_ERROR(
       CheckOp(x, vm, hard ? "hard_shutdown" : "clean_shutdown", states, false, hard));
   SetPower(x, vm, "Halted");
+  StopGuest(x, vm);
   return Value();
 }
 

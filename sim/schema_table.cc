@@ -1328,6 +1328,46 @@ const char* const ksessionMessages[] = {
     "get_record",
 };
 
+const FieldSpec kVM_guest_metricsFields[] = {
+    {"uuid", FieldKind::kString, "", nullptr, false},
+    {"os_version", FieldKind::kMap, "", nullptr, false},
+    {"PV_drivers_version", FieldKind::kMap, "", nullptr, false},
+    {"PV_drivers_up_to_date", FieldKind::kBool, "false", nullptr, false},
+    {"memory", FieldKind::kMap, "", nullptr, false},
+    {"disks", FieldKind::kMap, "", nullptr, false},
+    {"networks", FieldKind::kMap, "", nullptr, false},
+    {"other", FieldKind::kMap, "", nullptr, false},
+    {"last_updated", FieldKind::kDateTime, "19700101T00:00:00Z", nullptr, false},
+    {"other_config", FieldKind::kMap, "", nullptr, true},
+    {"live", FieldKind::kBool, "false", nullptr, false},
+    {"can_use_hotplug_vbd", FieldKind::kEnum, "unspecified", nullptr, false},
+    {"can_use_hotplug_vif", FieldKind::kEnum, "unspecified", nullptr, false},
+    {"PV_drivers_detected", FieldKind::kBool, "false", nullptr, false},
+};
+const char* const kVM_guest_metricsMessages[] = {
+    "get_all_records",
+    "get_all",
+    "remove_from_other_config",
+    "add_to_other_config",
+    "set_other_config",
+    "get_PV_drivers_detected",
+    "get_can_use_hotplug_vif",
+    "get_can_use_hotplug_vbd",
+    "get_live",
+    "get_other_config",
+    "get_last_updated",
+    "get_other",
+    "get_networks",
+    "get_disks",
+    "get_memory",
+    "get_PV_drivers_up_to_date",
+    "get_PV_drivers_version",
+    "get_os_version",
+    "get_uuid",
+    "get_by_uuid",
+    "get_record",
+};
+
 }  // namespace
 
 const std::vector<ClassSpec>& AllClassSpecs() {
@@ -1345,6 +1385,8 @@ const std::vector<ClassSpec>& AllClassSpecs() {
       {"task", ktaskFields, std::size(ktaskFields), ktaskMessages, std::size(ktaskMessages)},
       {"session", ksessionFields, std::size(ksessionFields), ksessionMessages,
        std::size(ksessionMessages)},
+      {"VM_guest_metrics", kVM_guest_metricsFields, std::size(kVM_guest_metricsFields),
+       kVM_guest_metricsMessages, std::size(kVM_guest_metricsMessages)},
   };
   return specs;
 }
