@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/backup_datetime.h"
+#include "engine/replica_listing.h"
 #include "engine/replica_metadata.h"
 #include "tests/engine/integration/replication_fixture.h"
 #include "xapi/disk_transfer.h"
@@ -357,6 +358,36 @@ TEST_F(XoCurrentLayoutTest, XcrContinuesXoCurrentLayout) {
   VmView rep4 = Find(*dst_, r4.out.targets[0].replica_uuid);
   EXPECT_EQ(XoFindTargetVdi(dst, dst_sr_, options_.job_id, vm_.uuid, s4.disks[0].vdi.uuid),
             rep4.disks[0].vdi.uuid);
+}
+
+// `xcr replicas` (engine/replica_listing.h) lists XO's current layout as XO's own rule does:
+// the target snapshots (XO's restore points) newest first, not the live VM stripped of its keys
+// nor the users' clones; after xcr continues the chain, its replica heads the list.
+TEST_F(XoCurrentLayoutTest, XcrReplicasListsXoCurrentLayout) {
+  XoCurrentLayout x;
+  ASSERT_NO_FATAL_FAILURE(Build(&x));
+  auto uuids = [&]() {
+    auto list = ListPoolReplicas(dst_->conn(), vm_.uuid,
+                                 static_cast<int64_t>(Env::Default()->NowUnixMicros() / 1000000));
+    EXPECT_OK(list.status());
+    std::vector<std::string> out;
+    if (!list.ok()) return out;
+    for (const ReplicaEntry& e : *list) {
+      EXPECT_TRUE(e.complete) << e.uuid;
+      EXPECT_EQ(e.source_vm, vm_.uuid) << e.uuid;
+      EXPECT_EQ(e.schedule, options_.schedule_id) << e.uuid;
+      out.push_back(e.uuid);
+    }
+    return out;
+  };
+  EXPECT_EQ(uuids(), (std::vector<std::string>{x.t2_uuid, x.t1_uuid}));
+
+  options_.copy_retention = 3;
+  ASSERT_OK(src_->Write(DiskRef("0"), 10 * kMiB, 4096, 0x74));
+  RunResult r3 = Run(One());
+  ExpectModes(r3, {{"0", "delta"}});
+  EXPECT_EQ(uuids(),
+            (std::vector<std::string>{r3.out.targets[0].replica_uuid, x.t2_uuid, x.t1_uuid}));
 }
 
 // XO's live replica caught with its keys — an update XO did not finish (placeholder datetime)

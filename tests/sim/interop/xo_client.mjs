@@ -1,8 +1,8 @@
 // Interop: Xen Orchestra's npm `xen-api` client against xapi-sim.
 // Usage: node xo_client.mjs /path/to/xapi-sim
-// Starts the simulator (2 populated VMs) in a temp dir, connects with xen-api (which probes
-// /jsonrpc, falls back to XML-RPC on /xmlrpc, logs in, lists methods, injects an event, fetches
-// every class and loops on event.from), lists the VMs, snapshots one through Async.VM.snapshot and
+// Starts the simulator (2 populated VMs) in a temp dir, connects with xen-api (which speaks
+// JSON-RPC on /jsonrpc, logs in, lists methods, injects an event, fetches every class and loops
+// on event.from), lists the VMs, snapshots one through Async.VM.snapshot and
 // a watched task, checks the task result and the snapshot record, then stops the simulator with
 // SIGTERM and checks it exits 0. Exits non-zero on any mismatch.
 import assert from 'node:assert/strict'
