@@ -67,6 +67,17 @@ bool UserdeviceLess(const std::string& a, const std::string& b) {
 
 }  // namespace
 
+Result<std::map<std::string, std::string>> DecodeSrNames(const PoolRecords& r) {
+  std::map<std::string, std::string> out;
+  XCR_ASSIGN_OR_RETURN(const xapi::Struct* srs, Records(r.srs, "SR"));
+  for (const auto& [ref, value] : *srs) {
+    auto rec = xapi::SrRecord::Decode(value);
+    if (!rec.ok()) return rec.status().WithContext("SR record " + ref);
+    out[rec->uuid] = rec->name_label;
+  }
+  return out;
+}
+
 Result<std::vector<VdiView>> DecodeVdis(const PoolRecords& r) {
   XCR_ASSIGN_OR_RETURN(auto sr_uuids, SrUuids(r));
   XCR_ASSIGN_OR_RETURN(const xapi::Struct* vdis, Records(r.vdis, "VDI"));

@@ -25,6 +25,9 @@ struct PoolRecords {
 // Every VM, snapshot and template (not the control domain), with disks resolved.
 Result<std::vector<VmView>> DecodeVms(const PoolRecords& records);
 
+// SR uuid -> name_label, for every SR.
+Result<std::map<std::string, std::string>> DecodeSrNames(const PoolRecords& records);
+
 // Every VDI, with its SR's uuid (the VDIs on a target SR are a TargetInventory).
 Result<std::vector<VdiView>> DecodeVdis(const PoolRecords& records);
 

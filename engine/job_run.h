@@ -16,6 +16,9 @@ struct JobOutcome {
   std::vector<VmOutcome> vms;  // in the order of the VMs given
   bool ok() const;             // every VM succeeded
   size_t failed() const;
+  // Something was replicated but not everything: a VM failed while another succeeded, or a
+  // target failed while another target of the same VM succeeded.
+  bool partial() const;
 };
 
 // vms: uuids or names (duplicates are run once). concurrency: at least 1.

@@ -16,6 +16,7 @@ Result<PoolCatalog> LoadPoolCatalog(xapi::Connection& conn) {
   PoolCatalog c;
   XCR_ASSIGN_OR_RETURN(c.vms, DecodeVms(r));
   XCR_ASSIGN_OR_RETURN(c.vdis, DecodeVdis(r));
+  XCR_ASSIGN_OR_RETURN(c.sr_names, DecodeSrNames(r));
   return c;
 }
 

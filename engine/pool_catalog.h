@@ -3,6 +3,7 @@
 #ifndef XCR_ENGINE_POOL_CATALOG_H_
 #define XCR_ENGINE_POOL_CATALOG_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ Result<PoolRecords> LoadPoolRecords(xapi::Connection& conn);
 struct PoolCatalog {
   std::vector<VmView> vms;
   std::vector<VdiView> vdis;
+  std::map<std::string, std::string> sr_names;  // SR uuid -> name_label
 
   // The VM (not snapshot, not template) whose uuid or name is `id`. kNotFound if none,
   // kInvalidArgument if a name matches several VMs (the message lists their uuids).

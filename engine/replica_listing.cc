@@ -30,7 +30,13 @@ std::vector<ReplicaEntry> ListPoolReplicas(const PoolCatalog& catalog, const std
     auto t = ParseBackupDatetime(e.datetime);
     e.complete = e.datetime != keys::kDatetimePlaceholder && t.ok();
     e.age_s = e.complete ? now_unix_s - *t : -1;
-    e.delta_chain_length = std::string(ConfigValue(v.other_config, keys::kDeltaChainLength));
+    std::string chain(ConfigValue(v.other_config, keys::kDeltaChainLength));
+    if (!chain.empty() && chain.size() < 10 &&
+        chain.find_first_not_of("0123456789") == std::string::npos) {
+      e.delta_chain_length = std::stoi(chain);
+    }
+    auto sr_name = catalog.sr_names.find(e.sr);
+    if (sr_name != catalog.sr_names.end()) e.sr_name = sr_name->second;
     e.disks = v.disks.size();
     list.push_back(std::move(e));
   }
@@ -50,17 +56,20 @@ Result<std::vector<ReplicaEntry>> ListPoolReplicas(xapi::Connection& conn,
 nlohmann::json ReplicaListingJson(const std::vector<ReplicaEntry>& replicas) {
   nlohmann::json list = nlohmann::json::array();
   for (const ReplicaEntry& e : replicas) {
-    list.push_back({{"uuid", e.uuid},
-                    {"name", e.name},
-                    {"source_vm", e.source_vm},
-                    {"job", e.job},
-                    {"schedule", e.schedule},
-                    {"sr", e.sr},
-                    {"datetime", e.datetime},
-                    {"complete", e.complete},
-                    {"age_s", e.age_s},
-                    {"delta_chain_length", e.delta_chain_length},
-                    {"disks", e.disks}});
+    list.push_back(
+        {{"uuid", e.uuid},
+         {"name", e.name},
+         {"source_vm", e.source_vm},
+         {"job", e.job},
+         {"schedule", e.schedule},
+         {"sr", e.sr},
+         {"sr_name", e.sr_name},
+         {"datetime", e.datetime},
+         {"complete", e.complete},
+         {"age_s", e.age_s},
+         {"delta_chain_length",
+          e.delta_chain_length >= 0 ? nlohmann::json(e.delta_chain_length) : nlohmann::json()},
+         {"disks", e.disks}});
   }
   return list;
 }
@@ -73,8 +82,10 @@ std::string ReplicaListingText(const std::vector<ReplicaEntry>& replicas, const 
         << "    "
         << (e.complete ? "age " + FormatDuration(e.age_s)
                        : std::string("INCOMPLETE (interrupted copy; the next run deletes it)"))
-        << ", delta chain " << e.delta_chain_length << ", " << e.disks << " disk(s), SR " << e.sr
-        << "\n";
+        << ", delta chain "
+        << (e.delta_chain_length >= 0 ? std::to_string(e.delta_chain_length) : std::string("?"))
+        << ", " << e.disks << " disk(s), SR "
+        << (e.sr_name.empty() ? e.sr : "'" + e.sr_name + "' (" + e.sr + ")") << "\n";
   }
   return out.str();
 }

@@ -5,6 +5,7 @@
 //   ListPoolReplicas(catalog, filter, now)  filter: "" for all, else the source VM's uuid or a part
 //                                       of the replica's name
 //   ReplicaListingJson                  [{"uuid", "name", "source_vm", "job", "schedule", "sr",
+//   "sr_name",
 //                                         "datetime", "complete", "age_s", "delta_chain_length",
 //                                         "disks"}]  (age_s -1 for an incomplete copy)
 //   ReplicaListingText                  two lines per replica, or "no replicas on URL"
@@ -29,10 +30,11 @@ struct ReplicaEntry {
   std::string job;
   std::string schedule;
   std::string sr;        // uuid of the SR it was written to
+  std::string sr_name;   // its name_label; "" when the SR is gone
   std::string datetime;  // xo:backup:datetime as stored
   bool complete = false;
-  int64_t age_s = -1;  // seconds since `datetime`; -1 when incomplete
-  std::string delta_chain_length;
+  int64_t age_s = -1;           // seconds since `datetime`; -1 when incomplete
+  int delta_chain_length = -1;  // -1 when absent or not a number (JSON null)
   size_t disks = 0;
 };
 

@@ -1,12 +1,16 @@
 // The report of one replication run, as `xcr replicate` prints it and as the daemon and the web
 // API will serve it: the outcome of every VM and target, with the run's task tree.
 //
-//   RunReportJson  {"ok", "vms": [{"ok", "error"?, "uuid", "name", "snapshot", "mode", "base",
+//   RunReportJson  {"ok", "partial", "vms": [{"ok", "error"?, "uuid", "name", "snapshot", "mode",
+//   "base",
 //                   "bytes", "targets": [{"pool", "sr", "ok", "error"?, "replica"?}]}],
 //                   "tasks": TaskLog::ToJson()}
 //   RunReportText  the task tree (TaskLog::ToText()) then one line per VM and per target:
 //                   "replicated VM 'web-01': delta, 3.0 MiB exported (base ...)"
 //                   "  ok     pool https://dst SR 'sr-a' replica <uuid>"
+//
+// "partial" is JobOutcome::partial(): something was replicated, not everything. "mode" is
+// "full", "delta" or "none" (nothing exported). A target is "ok" only once its replica exists.
 //
 // Pure functions of the outcome and the log: no I/O.
 #ifndef XCR_ENGINE_RUN_REPORT_JSON_H_

@@ -90,6 +90,7 @@ VmReplicator::VmReplicator(xapi::Connection* source, std::vector<TargetSpec> tar
 
 VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
   VmOutcome out;
+  out.vm_name = vm_id;  // as given, until the VM is found
   xapi::Connection& src = *source_;
   std::string source_pool = src.master_url();
   TaskId vm_task = log_->Begin(parent, "VM " + vm_id);

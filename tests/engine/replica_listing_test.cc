@@ -45,6 +45,29 @@ TEST(ReplicaListingTest, ListsReplicasNewestFirstWithTheirAge) {
   EXPECT_EQ(list[0].schedule, "sched-1");
   EXPECT_EQ(list[0].sr, "sr-a");
   EXPECT_EQ(list[0].disks, 2u);
+  EXPECT_EQ(list[0].delta_chain_length, 2);
+}
+
+TEST(ReplicaListingTest, NamesTheSrAndTypesTheChainLength) {
+  PoolCatalog catalog;
+  catalog.sr_names = {{"sr-a", "fast-nvme"}};
+  catalog.vms = {Replica("web", "vm-1", "20261123T094007Z"),
+                 Replica("db", "vm-2", "20261123T093007Z")};
+  catalog.vms[1].other_config[std::string(keys::kSr)] = "sr-gone";
+  catalog.vms[1].other_config[std::string(keys::kDeltaChainLength)] = "x";
+  auto list = ListPoolReplicas(catalog, "", kNow);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].sr_name, "fast-nvme");
+  EXPECT_EQ(list[1].sr_name, "");
+  EXPECT_EQ(list[1].delta_chain_length, -1);
+  nlohmann::json j = ReplicaListingJson(list);
+  EXPECT_EQ(j[0]["delta_chain_length"], 2);
+  EXPECT_TRUE(j[0]["delta_chain_length"].is_number());
+  EXPECT_TRUE(j[1]["delta_chain_length"].is_null());
+  EXPECT_EQ(j[0]["sr_name"], "fast-nvme");
+  std::string text = ReplicaListingText(list, "https://dst");
+  EXPECT_NE(text.find("SR 'fast-nvme' (sr-a)"), std::string::npos) << text;
+  EXPECT_NE(text.find("delta chain ?, 2 disk(s), SR sr-gone"), std::string::npos) << text;
 }
 
 TEST(ReplicaListingTest, AnInterruptedCopyIsIncompleteWithoutAnAge) {

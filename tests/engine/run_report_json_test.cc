@@ -28,6 +28,7 @@ TEST(RunReportJsonTest, EveryVmAndTargetWithTheTaskTree) {
   job.vms.push_back(Replicated());
   nlohmann::json j = RunReportJson(job, log);
   EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["partial"], false);
   ASSERT_EQ(j["vms"].size(), 1u);
   const nlohmann::json& vm = j["vms"][0];
   EXPECT_EQ(vm["ok"], true);
@@ -62,6 +63,40 @@ TEST(RunReportJsonTest, FailuresCarryTheirError) {
   EXPECT_EQ(j["vms"][0]["targets"][0]["ok"], false);
   EXPECT_EQ(j["vms"][0]["targets"][0]["error"], vm.targets[0].status.ToString());
   EXPECT_FALSE(j["vms"][0]["targets"][0].contains("replica"));
+}
+
+TEST(RunReportJsonTest, ATargetFailingWhileAnotherSucceedsIsPartial) {
+  testing::FakeClockEnv env;
+  TaskLog log(&env);
+  JobOutcome job;
+  VmOutcome vm = Replicated();
+  vm.targets.push_back({"https://dr2", "sr-b", Status::Unavailable("SR full"), ""});
+  job.vms.push_back(vm);
+  nlohmann::json j = RunReportJson(job, log);
+  EXPECT_EQ(j["ok"], true);  // every VM has a replica
+  EXPECT_EQ(j["partial"], true);
+  EXPECT_EQ(j["vms"][0]["targets"][1]["ok"], false);
+}
+
+TEST(RunReportJsonTest, ARunThatFailedOnTheSourceExportedNothingAndWroteNoTarget) {
+  testing::FakeClockEnv env;
+  TaskLog log(&env);
+  JobOutcome job;
+  VmOutcome vm;
+  vm.vm_name = "no-such-vm";  // the replicator names an unknown VM as given
+  vm.status = Status::NotFound("no VM with uuid or name 'no-such-vm'");
+  vm.targets = {{"https://dst", "sr-a", Status::OK(), ""}};
+  job.vms.push_back(vm);
+  nlohmann::json j = RunReportJson(job, log);
+  EXPECT_EQ(j["ok"], false);
+  EXPECT_EQ(j["partial"], false);
+  EXPECT_EQ(j["vms"][0]["mode"], "none");
+  EXPECT_EQ(j["vms"][0]["name"], "no-such-vm");
+  EXPECT_EQ(j["vms"][0]["targets"][0]["ok"], false);
+  EXPECT_EQ(RunReportText(job, log),
+            "FAILED VM 'no-such-vm': nothing exported: no VM with uuid or name 'no-such-vm'\n"
+            "  FAILED pool https://dst SR 'sr-a': nothing written: no VM with uuid or name "
+            "'no-such-vm'\n");
 }
 
 TEST(RunReportJsonTest, TextSummarisesEachVmAndTarget) {

@@ -64,7 +64,8 @@ rows = json.load(open(sys.argv[1]))
 assert len(rows) == 2, rows
 assert rows[0]["uuid"] == sys.argv[2], rows  # newest first
 assert all(r["complete"] for r in rows)
-assert rows[0]["delta_chain_length"] == "1", rows[0]
+assert rows[0]["delta_chain_length"] == 1, rows[0]
+assert rows[0]["sr_name"], rows[0]
 PY
 
 run verify --source "$SRC" --target "$DST" "$REPLICA" >"$work/verify.txt" ||
