@@ -2,19 +2,16 @@
 
 #include <unistd.h>
 
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <map>
-#include <memory>
-#include <mutex>
 
-#include "engine/progress_meter.h"
+#include "base/redact.h"
+#include "cli/command_line.h"
+#include "cli/connect.h"
+#include "cli/exit_codes.h"
+#include "cli/progress_display.h"
 #include "seed-tool/offline_export.h"
 #include "seed-tool/offline_import.h"
-#include "xapi/client_connect.h"
-#include "xapi/credentials.h"
 
 namespace xcr::seed {
 namespace {
@@ -31,137 +28,17 @@ constexpr char kImportUsage[] =
     "  Checks every file of the seed in DIR against its SHA-256, then creates the replica VM on\n"
     "  the target SR from it. After that, the job's next run sends only the changed blocks.\n"
     "  --check only verifies the folder (no pool needed).\n";
-constexpr char kClientFlags[] =
-    "client flags: --credentials FILE (mode 0600, lines 'URL USER PASSWORD') | --user USER\n"
-    "  (password from XCR_PASSWORD or a prompt), --fingerprint [URL=]SHA256:.. (repeatable; with\n"
-    "  URL= for that pool only) | --insecure\n";
-
-std::atomic<bool> g_cancel{false};
-void OnSignal(int) { g_cancel.store(true); }
-
-// Installs SIGINT/SIGTERM -> g_cancel for its lifetime.
-class SignalScope {
- public:
-  SignalScope() {
-    g_cancel.store(false);
-    old_int_ = std::signal(SIGINT, OnSignal);
-    old_term_ = std::signal(SIGTERM, OnSignal);
-    old_pipe_ = std::signal(SIGPIPE, SIG_IGN);
-  }
-  ~SignalScope() {
-    std::signal(SIGINT, old_int_);
-    std::signal(SIGTERM, old_term_);
-    std::signal(SIGPIPE, old_pipe_);
-  }
-
- private:
-  void (*old_int_)(int);
-  void (*old_term_)(int);
-  void (*old_pipe_)(int);
-};
-
-int Usage(const char* usage, const std::string& msg) {
-  std::cerr << "cr-seed: " << msg << "\n" << usage << kClientFlags;
-  return 2;
-}
 
 int Fail(const Status& s) {
   std::cerr << "cr-seed: " << s.ToString() << "\n";
-  return 1;
+  return cli::kExitFailed;
 }
 
-// "--flag VALUE" / "--flag=VALUE" for the flags listed, client flags, one positional DIR.
-struct Parsed {
-  xapi::ClientFlags client;
-  std::map<std::string, std::string> flags;
-  std::vector<std::string> positional;
-  bool help = false;
-};
-
-Result<Parsed> Parse(const std::vector<std::string>& args, const std::vector<std::string>& valued,
-                     const std::vector<std::string>& boolean) {
-  Parsed p;
-  for (size_t i = 0; i < args.size();) {
-    XCR_ASSIGN_OR_RETURN(bool took, xapi::TakeClientFlag(args, &i, &p.client));
-    if (took) continue;
-    const std::string& w = args[i];
-    if (w == "--help" || w == "-h") {
-      p.help = true;
-      ++i;
-      continue;
-    }
-    if (w.rfind("--", 0) != 0 || w == "--") {
-      p.positional.push_back(w);
-      ++i;
-      continue;
-    }
-    std::string name = w, value;
-    size_t eq = w.find('=');
-    bool inline_value = eq != std::string::npos;
-    if (inline_value) {
-      name = w.substr(0, eq);
-      value = w.substr(eq + 1);
-    }
-    if (std::find(boolean.begin(), boolean.end(), name) != boolean.end() && !inline_value) {
-      p.flags[name] = "1";
-      ++i;
-      continue;
-    }
-    if (std::find(valued.begin(), valued.end(), name) == valued.end()) {
-      return Status::InvalidArgument("unknown option " + name);
-    }
-    if (!inline_value) {
-      if (i + 1 >= args.size()) return Status::InvalidArgument(name + " needs a value");
-      value = args[i + 1];
-      ++i;
-    }
-    if (value.empty()) return Status::InvalidArgument(name + " needs a value");
-    if (p.flags.count(name)) return Status::InvalidArgument(name + " given twice");
-    p.flags[name] = value;
-    ++i;
-  }
-  return p;
+SeedProgressFn ProgressFn(cli::ProgressDisplay* display) {
+  return [display](const std::string& label, uint64_t done, uint64_t total) {
+    display->Bytes(label, done, total);
+  };
 }
-
-// One redrawn line on stderr per file while it moves (terminal only).
-class ProgressLine {
- public:
-  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
-  ~ProgressLine() { Done(); }
-
-  SeedProgressFn Fn() {
-    if (!enabled_) return {};
-    return [this](const std::string& label, uint64_t done, uint64_t total) {
-      Update(label, done, total);
-    };
-  }
-  void Done() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (enabled_ && drawn_) std::fprintf(stderr, "\r\033[K");
-    drawn_ = false;
-  }
-
- private:
-  void Update(const std::string& label, uint64_t done, uint64_t total) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto& m = meters_[label];
-    if (!m) m = std::make_unique<engine::ProgressMeter>(Env::Default(), label, total);
-    if (total) m->SetTotal(total);
-    if (done > m->done()) m->Add(done - m->done());
-    uint64_t now = Env::Default()->NowMicros();
-    if (now - last_draw_ < 200000 && !(total && done >= total)) return;
-    last_draw_ = now;
-    std::fprintf(stderr, "\r\033[K%s", m->Render().c_str());
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-
-  bool enabled_;
-  std::mutex mu_;
-  std::map<std::string, std::unique_ptr<engine::ProgressMeter>> meters_;
-  uint64_t last_draw_ = 0;
-  bool drawn_ = false;
-};
 
 std::string Mib(uint64_t bytes) {
   char buf[32];
@@ -171,39 +48,58 @@ std::string Mib(uint64_t bytes) {
 
 }  // namespace
 
-int RunExportCommand(const std::vector<std::string>& args) {
-  auto p = Parse(args, {"--source", "--vm", "--job", "--schedule", "--job-name"}, {});
-  if (!p.ok()) return Usage(kExportUsage, p.status().message());
-  if (p->help) {
-    std::cout << kExportUsage << kClientFlags;
-    return 0;
-  }
-  for (const char* f : {"--source", "--vm", "--job", "--schedule"}) {
-    if (!p->flags.count(f)) return Usage(kExportUsage, std::string("export needs ") + f);
-  }
-  if (p->positional.size() != 1) return Usage(kExportUsage, "export needs one folder DIR");
+OfflineCommands::OfflineCommands(CLI::App* app, cli::ClientFlagValues* client) {
+  (void)client;  // the client flags are the parent's; export and import fall through to them
+  export_ = app->add_subcommand("export", "the offline seed: a VM's disks to a folder");
+  cli::SetUsage(export_, std::string(kExportUsage) + cli::kClientFlagsUsage);
+  export_->add_option("--source", source_);
+  export_->add_option("--vm", vm_);
+  export_->add_option("--job", job_);
+  export_->add_option("--schedule", schedule_);
+  export_->add_option("--job-name", job_name_);
+  export_->add_option("DIR", export_dir_);
+  import_ = app->add_subcommand("import", "the offline seed: a replica from a folder");
+  cli::SetUsage(import_, std::string(kImportUsage) + cli::kClientFlagsUsage);
+  import_->add_option("--target", target_);
+  import_->add_option("--sr", sr_);
+  import_->add_flag("--check", check_);
+  import_->add_option("DIR", import_dir_);
+}
+
+bool OfflineCommands::parsed() const { return export_->parsed() || import_->parsed(); }
+
+int OfflineCommands::Run(const xapi::ClientFlags& client, const std::atomic<bool>* cancel) {
+  return export_->parsed() ? Export(client, cancel) : Import(client, cancel);
+}
+
+int OfflineCommands::Export(const xapi::ClientFlags& client, const std::atomic<bool>* cancel) {
+  auto usage = [&](const std::string& m) { return cli::UsageError(*export_, "cr-seed export", m); };
+  if (source_.empty()) return usage("export needs --source");
+  if (vm_.empty()) return usage("export needs --vm");
+  if (job_.empty()) return usage("export needs --job");
+  if (schedule_.empty()) return usage("export needs --schedule");
+  if (export_dir_.size() != 1) return usage("export needs one folder DIR");
 
   ExportOptions opt;
-  opt.vm = p->flags["--vm"];
-  opt.job_id = p->flags["--job"];
-  opt.schedule_id = p->flags["--schedule"];
-  opt.job_name = p->flags.count("--job-name") ? p->flags["--job-name"] : "";
-  opt.dir = p->positional[0];
-  opt.tool = "cr-seed (xcr 0.1.0)";
+  opt.vm = vm_;
+  opt.job_id = job_;
+  opt.schedule_id = schedule_;
+  opt.job_name = job_name_;
+  opt.dir = export_dir_[0];
+  opt.tool = std::string("cr-seed (xcr ") + cli::Version() + ")";
   // Refuse a used folder before asking for a password.
   Status dir_ok = CheckSeedDir(Env::Default(), opt.dir);
   if (!dir_ok.ok()) return Fail(dir_ok);
 
-  SignalScope signals;
-  opt.cancel = &g_cancel;
-  auto conn = xapi::ConnectWithFlags(p->client, p->flags["--source"]);
-  if (!conn.ok()) return Fail(conn.status().WithContext("source pool " + p->flags["--source"]));
-  ProgressLine progress(isatty(STDERR_FILENO));
-  opt.progress = progress.Fn();
+  opt.cancel = cancel;
+  auto conn = cli::Connect(client, source_, "source pool");
+  if (!conn.ok()) return Fail(conn.status());
+  cli::ProgressDisplay progress(isatty(STDERR_FILENO), true);
+  opt.progress = ProgressFn(&progress);
   auto m = ExportSeed(**conn, opt);
   progress.Done();
   if (!m.ok()) {
-    if (g_cancel.load()) return Fail(Status::Cancelled("interrupted: nothing was kept"));
+    if (cancel->load()) return Fail(Status::Cancelled("interrupted: nothing was kept"));
     return Fail(m.status());
   }
   uint64_t total = 0;
@@ -215,54 +111,46 @@ int RunExportCommand(const std::vector<std::string>& args) {
     std::cout << "  disk " << d.userdevice << ": " << d.file << "  " << Mib(d.file_size)
               << "  sha256 " << d.sha256 << "\n";
   }
-  std::cout << "  " << Mib(total) << " in " << m->disks.size()
-            << " file(s); next: cr-seed import --target URL --sr SR " << opt.dir << "\n";
-  return 0;
+  std::cout << "  " << Mib(total) << " in " << m->disks.size() << " file(s); next: cr-seed"
+            << cli::ClientFlagsCommandLine(client) << " import --target URL --sr SR " << opt.dir
+            << "\n";
+  return cli::kExitOk;
 }
 
-int RunImportCommand(const std::vector<std::string>& args) {
-  auto p = Parse(args, {"--target", "--sr"}, {"--check"});
-  if (!p.ok()) return Usage(kImportUsage, p.status().message());
-  if (p->help) {
-    std::cout << kImportUsage << kClientFlags;
-    return 0;
-  }
-  if (p->positional.size() != 1) return Usage(kImportUsage, "import needs one folder DIR");
-  const std::string dir = p->positional[0];
-  ProgressLine progress(isatty(STDERR_FILENO));
+int OfflineCommands::Import(const xapi::ClientFlags& client, const std::atomic<bool>* cancel) {
+  auto usage = [&](const std::string& m) { return cli::UsageError(*import_, "cr-seed import", m); };
+  if (import_dir_.size() != 1) return usage("import needs one folder DIR");
+  const std::string dir = import_dir_[0];
+  cli::ProgressDisplay progress(isatty(STDERR_FILENO), true);
 
-  if (p->flags.count("--check")) {
-    if (p->flags.count("--target") || p->flags.count("--sr")) {
-      return Usage(kImportUsage, "--check takes no --target or --sr");
-    }
+  if (check_) {
+    if (!target_.empty() || !sr_.empty()) return usage("--check takes no --target or --sr");
     auto m = ReadSeedManifest(Env::Default(), dir);
     if (!m.ok()) return Fail(m.status());
-    Status s = VerifySeedFiles(Env::Default(), dir, *m, progress.Fn());
+    Status s = VerifySeedFiles(Env::Default(), dir, *m, ProgressFn(&progress));
     progress.Done();
     if (!s.ok()) return Fail(s);
     std::cout << "seed of VM '" << m->vm_name << "' (job " << m->job_id << ", snapshot "
               << m->snapshot_uuid << "): " << m->disks.size() << " file(s), all digests match\n";
-    return 0;
+    return cli::kExitOk;
   }
-  for (const char* f : {"--target", "--sr"}) {
-    if (!p->flags.count(f)) return Usage(kImportUsage, std::string("import needs ") + f);
-  }
+  if (target_.empty()) return usage("import needs --target");
+  if (sr_.empty()) return usage("import needs --sr");
   // A folder that is not a seed is refused before asking for a password.
   auto early = ReadSeedManifest(Env::Default(), dir);
   if (!early.ok()) return Fail(early.status());
 
-  SignalScope signals;
-  auto conn = xapi::ConnectWithFlags(p->client, p->flags["--target"]);
-  if (!conn.ok()) return Fail(conn.status().WithContext("target pool " + p->flags["--target"]));
+  auto conn = cli::Connect(client, target_, "target pool");
+  if (!conn.ok()) return Fail(conn.status());
   ImportOptions opt;
   opt.dir = dir;
-  opt.sr = p->flags["--sr"];
-  opt.cancel = &g_cancel;
-  opt.progress = progress.Fn();
+  opt.sr = sr_;
+  opt.cancel = cancel;
+  opt.progress = ProgressFn(&progress);
   auto r = ImportSeed(**conn, opt);
   progress.Done();
   if (!r.ok()) {
-    if (g_cancel.load()) return Fail(Status::Cancelled("interrupted: nothing was kept"));
+    if (cancel->load()) return Fail(Status::Cancelled("interrupted: nothing was kept"));
     return Fail(r.status());
   }
   std::cout << "imported the seed of VM '" << r->manifest.vm_name << "' to SR '" << opt.sr
@@ -270,7 +158,7 @@ int RunImportCommand(const std::vector<std::string>& args) {
             << "  the next run of job " << r->manifest.job_id << " / schedule "
             << r->manifest.schedule_id << " sends only the blocks changed since "
             << r->manifest.datetime << "\n";
-  return 0;
+  return cli::kExitOk;
 }
 
 }  // namespace xcr::seed

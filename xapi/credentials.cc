@@ -1,9 +1,5 @@
 #include "xapi/credentials.h"
 
-#include <fcntl.h>
-#include <termios.h>
-#include <unistd.h>
-
 #include <cctype>
 #include <cstdlib>
 
@@ -69,95 +65,11 @@ Result<std::vector<CredentialsEntry>> LoadCredentialsFile(Env* env, const std::s
   return ParseCredentialsFile(content, path);
 }
 
-PromptFn TerminalPrompt() {
-  return [](const std::string& question, bool echo) -> Result<std::string> {
-    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0 || !isatty(fd)) {
-      if (fd >= 0) close(fd);
-      return Status::FailedPrecondition("no terminal to ask on");
-    }
-    (void)!write(fd, question.data(), question.size());
-    termios old_tio{};
-    bool restore = false;
-    if (!echo && tcgetattr(fd, &old_tio) == 0) {
-      termios tio = old_tio;
-      tio.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      restore = tcsetattr(fd, TCSAFLUSH, &tio) == 0;
-    }
-    std::string answer;
-    char c;
-    while (answer.size() < 4096 && read(fd, &c, 1) == 1 && c != '\n') answer += c;
-    if (restore) {
-      tcsetattr(fd, TCSAFLUSH, &old_tio);
-      (void)!write(fd, "\n", 1);
-    }
-    close(fd);
-    if (!answer.empty() && answer.back() == '\r') answer.pop_back();
-    return answer;
-  };
-}
-
 Result<std::string> PinKey(std::string_view url) {
   XCR_ASSIGN_OR_RETURN(Url u, Url::Parse(url));
   if (u.port == 0) u.port = u.scheme == "https" ? 443 : 80;
   for (char& c : u.host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return u.Base();
-}
-
-Result<bool> TakeClientFlag(const std::vector<std::string>& args, size_t* i, ClientFlags* flags) {
-  std::string_view arg = args[*i];
-  static constexpr std::string_view kNames[] = {"--credentials", "--user", "--fingerprint"};
-  if (arg == "--insecure") {
-    if (!flags->fingerprint.empty() || !flags->pool_fingerprints.empty()) {
-      return Status::InvalidArgument("--insecure and --fingerprint cannot be used together");
-    }
-    flags->insecure = true;
-    ++*i;
-    return true;
-  }
-  for (std::string_view name : kNames) {
-    std::string value;
-    if (arg == name) {
-      if (*i + 1 >= args.size()) {
-        return Status::InvalidArgument(std::string(name) + " needs a value");
-      }
-      value = args[*i + 1];
-      *i += 2;
-    } else if (arg.substr(0, name.size() + 1) == std::string(name) + "=") {
-      value = std::string(arg.substr(name.size() + 1));
-      *i += 1;
-    } else {
-      continue;
-    }
-    if (name == "--credentials") flags->credentials_file = value;
-    if (name == "--user") flags->user = value;
-    if (name == "--fingerprint") {
-      if (flags->insecure) {
-        return Status::InvalidArgument("--insecure and --fingerprint cannot be used together");
-      }
-      size_t eq = value.rfind('=');  // fingerprints hold no '='
-      if (eq != std::string::npos) {
-        Result<std::string> key = PinKey(std::string_view(value).substr(0, eq));
-        if (!key.ok()) {
-          return Status::InvalidArgument("--fingerprint URL=SHA256:..: bad URL '" +
-                                         value.substr(0, eq) + "' (" + key.status().message() +
-                                         ")");
-        }
-        Result<Fingerprint> fp = ParseFingerprint(value.substr(eq + 1));
-        if (!fp.ok()) return fp.status().WithContext("--fingerprint for " + *key);
-        flags->pool_fingerprints.emplace_back(*key, value.substr(eq + 1));
-        return true;
-      }
-      XCR_RETURN_IF_ERROR(ParseFingerprint(value).status());
-      if (flags->fingerprint.empty()) {
-        flags->fingerprint = value;
-      } else {
-        flags->extra_fingerprints.push_back(value);
-      }
-    }
-    return true;
-  }
-  return false;
 }
 
 Result<Credentials> ResolveCredentials(const ClientFlags& flags, const std::string& url, Env* env,

@@ -1,4 +1,5 @@
-// Credentials and TLS trust for xcr tools, the same in every one:
+// Credentials and TLS trust for xcr tools, the same in every one (the flags are parsed by
+// cli/client_flags.h; cli/connect.h supplies the terminal prompt, xapi/pool_endpoint.h connects):
 //
 //   --credentials FILE   a file of mode 0600 (refused if group/world can read it), one line per
 //                        pool: "URL USER PASSWORD"; '#' starts a comment; blank lines are fine.
@@ -54,12 +55,11 @@ Result<std::vector<CredentialsEntry>> ParseCredentialsFile(std::string_view cont
 Result<std::vector<CredentialsEntry>> LoadCredentialsFile(Env* env, const std::string& path);
 
 // Asks the user `question`; echo=false for passwords. Returns the answer without newline, or
-// kFailedPrecondition when there is no terminal.
+// kFailedPrecondition when there is no one to ask. Nothing in xapi/ asks: the command line's
+// prompt is cli/terminal_prompt.h; a daemon passes none.
 using PromptFn = std::function<Result<std::string>(const std::string& question, bool echo)>;
-// A PromptFn on the controlling terminal (/dev/tty), echo off for secrets.
-PromptFn TerminalPrompt();
 
-// Command-line flags shared by the xcr tools.
+// What the client flags shared by the xcr tools say (parsed by cli/client_flags.h).
 struct ClientFlags {
   std::string credentials_file;
   std::string user;         // --user (with XCR_PASSWORD or the prompt); default root
@@ -74,11 +74,6 @@ struct ClientFlags {
 // always given (the scheme's default when the URL has none), so "https://Xen1" and
 // "https://xen1:443" name the same pool. kInvalidArgument for a bad URL.
 Result<std::string> PinKey(std::string_view url);
-
-// If args[*i] is one of the flags above ("--flag VALUE" or "--flag=VALUE"), stores it, advances
-// *i past it and returns true; false if it is not one of ours; kInvalidArgument if its value is
-// missing or it conflicts (--fingerprint with --insecure).
-Result<bool> TakeClientFlag(const std::vector<std::string>& args, size_t* i, ClientFlags* flags);
 
 // Credentials for `url`: from the credentials file's line for that URL, else XCR_PASSWORD (read
 // through `getenv`), else the prompt. `getenv` and `prompt` are injectable for tests.

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/env.h"
+#include "cli/command_line.h"
 #include "vhd/bitmap.h"
 #include "vhd/chain.h"
 #include "vhd/convert.h"
@@ -44,6 +45,7 @@ const char kUsage[] =
     "       xcr-vhd create RAW OUT.vhd [--block-size BYTES]\n"
     "       xcr-vhd diff OLD.raw NEW.raw OUT.vhd (--parent PARENT.vhd | --parent-uuid UUID)\n"
     "                    [--block-size BYTES]\n"
+    "       xcr-vhd --version | xcr-vhd COMMAND --help\n"
     "exit status: 0 ok, 1 invalid input or failure, 2 usage error\n";
 
 int Usage(const std::string& why) {
@@ -71,35 +73,11 @@ class StdoutSink : public Sink {
   }
 };
 
-// Splits args into positionals and --flag value pairs (flags listed in `with_value`), or
-// --flag alone (`bare`).
+// A command's words: positionals and the flags given (--flag -> value, "" for a bare flag).
 struct Args {
   std::vector<std::string> pos;
   std::map<std::string, std::string> flags;
 };
-bool ParseArgs(const std::vector<std::string>& in, const std::vector<std::string>& with_value,
-               const std::vector<std::string>& bare, Args* out, std::string* err) {
-  for (size_t i = 0; i < in.size(); ++i) {
-    const std::string& a = in[i];
-    if (a.rfind("--", 0) != 0) {
-      out->pos.push_back(a);
-      continue;
-    }
-    if (std::find(bare.begin(), bare.end(), a) != bare.end()) {
-      out->flags[a] = "";
-    } else if (std::find(with_value.begin(), with_value.end(), a) != with_value.end()) {
-      if (i + 1 >= in.size()) {
-        *err = a + " needs a value";
-        return false;
-      }
-      out->flags[a] = in[++i];
-    } else {
-      *err = "unknown option " + a;
-      return false;
-    }
-  }
-  return true;
-}
 
 int Info(const Args& a) {
   if (a.pos.size() != 1) return Usage("info takes one FILE");
@@ -299,23 +277,42 @@ int Diff(const Args& a) {
 }
 
 int Main(int argc, char** argv) {
-  if (argc < 2) return Usage("missing command");
-  std::string cmd = argv[1];
-  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
-    std::cout << kUsage;
-    return kExitOk;
+  CLI::App app("xcr-vhd");
+  cli::SetUsage(&app, kUsage);
+  struct Command {
+    const char* name;
+    int (*run)(const Args&);
+    CLI::App* app = nullptr;
+    Args args;
+  };
+  Command commands[] = {{"info", Info}, {"check", Check}, {"cat", Cat}, {"create", Create},
+                        {"diff", Diff}};
+  std::string block_size, parent, parent_uuid;
+  bool stream = false;
+  for (Command& c : commands) {
+    c.app = app.add_subcommand(c.name);
+    cli::SetUsage(c.app, kUsage);
+    c.app->add_option("FILES", c.args.pos);
+    std::string name = c.name;
+    if (name == "check") c.app->add_flag("--stream", stream);
+    if (name == "create" || name == "diff") c.app->add_option("--block-size", block_size);
+    if (name == "diff") {
+      c.app->add_option("--parent", parent);
+      c.app->add_option("--parent-uuid", parent_uuid);
+    }
   }
-  std::vector<std::string> rest(argv + 2, argv + argc);
-  Args a;
-  std::string err;
-  bool ok = ParseArgs(rest, {"--block-size", "--parent", "--parent-uuid"}, {"--stream"}, &a, &err);
-  if (!ok) return Usage(err);
-  if (cmd == "info") return Info(a);
-  if (cmd == "check") return Check(a);
-  if (cmd == "cat") return Cat(a);
-  if (cmd == "create") return Create(a);
-  if (cmd == "diff") return Diff(a);
-  return Usage("unknown command '" + cmd + "'");
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "help") args[0] = "--help";
+  if (std::optional<int> rc = cli::Parse(&app, "xcr-vhd", args)) return *rc;
+  for (Command& c : commands) {
+    if (!c.app->parsed()) continue;
+    if (stream) c.args.flags["--stream"] = "";
+    if (!block_size.empty()) c.args.flags["--block-size"] = block_size;
+    if (!parent.empty()) c.args.flags["--parent"] = parent;
+    if (!parent_uuid.empty()) c.args.flags["--parent-uuid"] = parent_uuid;
+    return c.run(c.args);
+  }
+  return Usage("missing command");
 }
 
 }  // namespace

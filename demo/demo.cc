@@ -1,4 +1,4 @@
-#include "engine/tool/demo.h"
+#include "demo/demo.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -16,17 +16,12 @@
 #include "xapi/api.h"
 #include "xapi/connection.h"
 
-namespace xcr::engine {
+namespace xcr::demo {
 namespace {
 
-constexpr uint64_t kMiB = 1 << 20;
+using namespace xcr::engine;  // NOLINT: the demo drives the engine throughout
 
-struct Options {
-  int vms = 2;
-  uint64_t disk_mib = 256;
-  std::string state;  // empty: a temporary folder, removed at the end
-  bool keep = false;
-};
+constexpr uint64_t kMiB = 1 << 20;
 
 class Checks {
  public:
@@ -117,42 +112,17 @@ bool ProveContent(Checks& checks, Pool& src, Pool& dst, const VmOutcome& out) {
   return equal && verified;
 }
 
-int Usage(const std::string& msg) {
-  std::cerr << "xcr demo: " << msg
-            << "\nusage: xcr demo [--vms N] [--disk-size MiB] [--state DIR] [--keep]\n";
-  return 2;
-}
-
 }  // namespace
 
-int RunDemo(const std::vector<std::string>& args) {
-  Options opt;
-  for (size_t i = 0; i < args.size(); ++i) {
-    auto value = [&](const char* flag) -> const std::string* {
-      if (args[i] != flag) return nullptr;
-      if (i + 1 >= args.size()) return nullptr;
-      return &args[++i];
-    };
-    if (const std::string* v = value("--vms")) {
-      opt.vms = std::atoi(v->c_str());
-      if (opt.vms < 1 || opt.vms > 50) return Usage("--vms takes 1..50");
-    } else if (const std::string* v2 = value("--disk-size")) {
-      opt.disk_mib = std::strtoull(v2->c_str(), nullptr, 10);
-      if (opt.disk_mib < 16 || opt.disk_mib > 65536)
-        return Usage("--disk-size takes 16..65536 MiB");
-    } else if (const std::string* v3 = value("--state")) {
-      opt.state = *v3;
-      opt.keep = true;
-    } else if (args[i] == "--keep") {
-      opt.keep = true;
-    } else {
-      return Usage("unknown argument '" + args[i] + "'");
-    }
-  }
+int RunDemo(const DemoOptions& opt) {
   std::string dir = opt.state;
   if (dir.empty()) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "xcr-demo-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) return Usage("cannot create a temporary folder");
+    if (!::mkdtemp(tmpl.data())) {
+      std::cerr << "xcr demo: cannot create a temporary folder in "
+                << std::filesystem::temp_directory_path().string() << "\n";
+      return 1;
+    }
     dir = tmpl;
   }
   if (GetLogLevel() < LogLevel::kWARN) SetLogLevel(LogLevel::kWARN);
@@ -293,4 +263,4 @@ int RunDemo(const std::vector<std::string>& args) {
   return checks.failures() == 0 ? 0 : 1;
 }
 
-}  // namespace xcr::engine
+}  // namespace xcr::demo
