@@ -96,6 +96,7 @@ cmp -s "$work/before.json" "$work/after.json" || fail "dry run changed something
 expect_rc 0 s "${ARGS[@]}"
 grep -q "seeded: 28 change(s) applied" "$work/o" || fail "seed: $(cat "$work/o")"
 grep -q "next: xcr replicate" "$work/o" || fail "no next step printed"
+grep -q "next: xcr replicate .* --credentials $creds" "$work/o" || fail "the next step lacks the client flags: $(cat "$work/o")"
 expect_rc 0 s --undo "$SRC" "$SNAP_UUID" "$DST" "$T_UUID"
 grep -q "undone: 28 change(s) restored" "$work/o" || fail "undo: $(cat "$work/o")"
 dump >"$work/after.json"
