@@ -66,7 +66,7 @@ void SetUsage(CLI::App* app, std::string usage) {
   if (!info->text.empty() && info->text.back() != '\n') info->text += '\n';
   app->set_help_flag();  // ours below prints the hand-written text
   app->set_help_all_flag();
-  app->allow_extras();   // unknown words are reported by Parse, in our words
+  app->allow_extras();  // unknown words are reported by Parse, in our words
   app->add_flag("-h,--help", info->help, "print this command's usage and exit");
   if (app->get_parent() == nullptr) {
     app->add_flag("--version", info->version, "print the version and exit");

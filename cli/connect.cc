@@ -8,8 +8,7 @@
 
 namespace xcr::cli {
 
-Result<xapi::PoolEndpoint> ResolveEndpoint(const xapi::ClientFlags& flags,
-                                           const std::string& url) {
+Result<xapi::PoolEndpoint> ResolveEndpoint(const xapi::ClientFlags& flags, const std::string& url) {
   xapi::PromptFn prompt =
       isatty(STDIN_FILENO) || isatty(STDERR_FILENO) ? TerminalPrompt() : nullptr;
   xapi::PoolEndpoint endpoint;
@@ -21,8 +20,7 @@ Result<xapi::PoolEndpoint> ResolveEndpoint(const xapi::ClientFlags& flags,
 }
 
 Result<std::unique_ptr<xapi::Connection>> Connect(const xapi::ClientFlags& flags,
-                                                  const std::string& url,
-                                                  const std::string& role) {
+                                                  const std::string& url, const std::string& role) {
   std::string context = (role.empty() ? "" : role + " ") + RedactUrl(url);
   Result<xapi::PoolEndpoint> endpoint = ResolveEndpoint(flags, url);
   if (!endpoint.ok()) return endpoint.status().WithContext(context);

@@ -1,5 +1,6 @@
-// ProgressBoard: the live transfer display of the xcr tools (cli/progress_display.h draws it), one ProgressMeter per disk and target fed
-// from the transfers' TransferProgress reports, rendered as text to write (no I/O here):
+// ProgressBoard: the live transfer display of the xcr tools (cli/progress_display.h draws it), one
+// ProgressMeter per disk and target fed from the transfers' TransferProgress reports, rendered as
+// text to write (no I/O here):
 //   - on a terminal, Frame() redraws every row in place (cursor up, erase line); a row whose
 //     target finished or failed is printed a last time and then left above the live rows;
 //   - otherwise, Frame() gives one plain line per running row every `plain_interval_us`, and

@@ -29,7 +29,8 @@ int main(int argc, char** argv) {
   app.add_option("--disk-size", opt.disk_mib)->check(CLI::Range(16, 65536));
   app.add_option("--state", opt.state);
   app.add_flag("--keep", opt.keep);
-  if (auto rc = xcr::cli::Parse(&app, "xcr demo", std::vector<std::string>(argv + 1, argv + argc))) {
+  if (auto rc =
+          xcr::cli::Parse(&app, "xcr demo", std::vector<std::string>(argv + 1, argv + argc))) {
     return *rc;
   }
   if (!opt.state.empty()) opt.keep = true;

@@ -111,9 +111,9 @@ int OfflineCommands::Export(const xapi::ClientFlags& client, const std::atomic<b
     std::cout << "  disk " << d.userdevice << ": " << d.file << "  " << Mib(d.file_size)
               << "  sha256 " << d.sha256 << "\n";
   }
-  std::cout << "  " << Mib(total) << " in " << m->disks.size() << " file(s); next: cr-seed import --target URL --sr SR"
-            << cli::ClientFlagsCommandLine(client) << " " << opt.dir
-            << "\n";
+  std::cout << "  " << Mib(total) << " in " << m->disks.size()
+            << " file(s); next: cr-seed import --target URL --sr SR"
+            << cli::ClientFlagsCommandLine(client) << " " << opt.dir << "\n";
   return cli::kExitOk;
 }
 

@@ -43,7 +43,9 @@ class CloneReplica : public Command {
     auto clone = engine::CloneReplica(**conn, replica_[0], name_, start_);
     if (!clone.ok()) return cli::Fail("xcr", clone.status(), json_);
     if (json_) {
-      std::cout << nlohmann::json{{"clone", clone->uuid}, {"name", clone->name}, {"started", start_}}
+      std::cout << nlohmann::json{{"clone", clone->uuid},
+                                  {"name", clone->name},
+                                  {"started", start_}}
                        .dump(2)
                 << "\n";
     } else {

@@ -16,9 +16,9 @@ namespace xcr::cmd {
 
 // What every command gets besides its own flags.
 struct Context {
-  xapi::ClientFlags client;            // the client flags, checked
-  const std::atomic<bool>* cancel;     // set by SIGINT/SIGTERM
-  std::string self;                    // argv[0], to find the xcr-demo binary next to it
+  xapi::ClientFlags client;         // the client flags, checked
+  const std::atomic<bool>* cancel;  // set by SIGINT/SIGTERM
+  std::string self;                 // argv[0], to find the xcr-demo binary next to it
 };
 
 class Command {

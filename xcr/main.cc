@@ -67,8 +67,8 @@ int Main(int argc, char** argv) {
     int rc = commands[i]->Run(context);
     return signals.interrupted() ? cli::kExitInterrupted : rc;
   }
-  return cli::UsageError(app, "xcr", args.empty() ? "missing command" : "unknown command '" +
-                                                                            args[0] + "'");
+  return cli::UsageError(app, "xcr",
+                         args.empty() ? "missing command" : "unknown command '" + args[0] + "'");
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ class Replicas : public Command {
   }
 
   int Run(const Context& context) override {
-    if (target_.empty()) return cli::UsageError(*app_, "xcr replicas", "replicas needs --target URL");
+    if (target_.empty())
+      return cli::UsageError(*app_, "xcr replicas", "replicas needs --target URL");
     auto conn = cli::Connect(context.client, target_, "target pool");
     if (!conn.ok()) return cli::Fail("xcr", conn.status(), json_);
     auto catalog = LoadPoolCatalog(**conn);

@@ -184,8 +184,8 @@ class Replicate : public Command {
     std::string out = log.ToText();
     for (const VmOutcome& vm : job.vms) {
       out += std::string(vm.status.ok() ? "replicated" : "FAILED") + " VM '" +
-             (vm.vm_name.empty() ? vm.vm_uuid : vm.vm_name) + "': " +
-             (vm.delta ? "delta" : "full") + ", " + FormatBytes(vm.bytes) + " exported";
+             (vm.vm_name.empty() ? vm.vm_uuid : vm.vm_name) +
+             "': " + (vm.delta ? "delta" : "full") + ", " + FormatBytes(vm.bytes) + " exported";
       if (!vm.base_note.empty()) out += " (" + vm.base_note + ")";
       if (!vm.status.ok()) out += ": " + vm.status.message();
       out += "\n";

@@ -97,9 +97,10 @@ int RunSeedCommand(const CLI::App& app, const xapi::ClientFlags& cflags,
   auto r = RunSeed(pools, sa, std::cout);
   if (!r.ok()) return Fail(r.status());
   if (!dry_run) {
-    std::cout << "next: xcr replicate --source " << source_url << " --vm " << r->vm_uuid << " --target " << target_url << " --sr "
-              << r->sr_uuid << " --job-id " << sa.request.job_id << " --schedule-id "
-              << sa.request.schedule_id << cli::ClientFlagsCommandLine(cflags)
+    std::cout << "next: xcr replicate --source " << source_url << " --vm " << r->vm_uuid
+              << " --target " << target_url << " --sr " << r->sr_uuid << " --job-id "
+              << sa.request.job_id << " --schedule-id " << sa.request.schedule_id
+              << cli::ClientFlagsCommandLine(cflags)
               << "   sends only the blocks changed since the snapshot\n";
   }
   return cli::kExitOk;

@@ -112,34 +112,6 @@ TEST(CredentialsTest, EnvironmentVariableThenPrompt) {
   EXPECT_NE(none.status().message().find("--credentials"), std::string::npos);
 }
 
-TEST(CredentialsTest, TakesClientFlags) {
-  std::vector<std::string> args = {
-      "--credentials", "f", "--user=bob", "--fingerprint", "SHA256:" + std::string(64, 'a'),
-      "call"};
-  ClientFlags flags;
-  size_t i = 0;
-  for (int k = 0; k < 3; ++k) {
-    ASSERT_OK_AND_ASSIGN(bool took, TakeClientFlag(args, &i, &flags));
-    EXPECT_TRUE(took);
-  }
-  EXPECT_EQ(i, 5u);
-  ASSERT_OK_AND_ASSIGN(bool took, TakeClientFlag(args, &i, &flags));
-  EXPECT_FALSE(took);
-  EXPECT_EQ(flags.credentials_file, "f");
-  EXPECT_EQ(flags.user, "bob");
-
-  std::vector<std::string> conflict = {"--insecure"};
-  size_t j = 0;
-  EXPECT_STATUS(TakeClientFlag(conflict, &j, &flags), StatusCode::kInvalidArgument);
-  std::vector<std::string> bad = {"--fingerprint", "SHA256:12"};
-  ClientFlags fresh;
-  size_t k = 0;
-  EXPECT_STATUS(TakeClientFlag(bad, &k, &fresh), StatusCode::kInvalidArgument);
-  std::vector<std::string> missing = {"--credentials"};
-  size_t m = 0;
-  EXPECT_STATUS(TakeClientFlag(missing, &m, &fresh), StatusCode::kInvalidArgument);
-}
-
 TEST(CredentialsTest, TrustFromFlags) {
   ClientFlags flags;
   flags.insecure = true;
@@ -150,10 +122,9 @@ TEST(CredentialsTest, TrustFromFlags) {
   ASSERT_OK_AND_ASSIGN(TlsTrust p, ResolveTrust(pinned, "https://xen1", nullptr));
   EXPECT_EQ(p.mode, TlsTrust::Mode::kPinned);
   EXPECT_EQ(p.pin[0], 0xBB);
-  std::vector<std::string> two = {"--fingerprint", std::string(64, 'c'), "--fingerprint",
-                                  std::string(64, 'd')};
   ClientFlags pool;
-  for (size_t i = 0; i < two.size();) ASSERT_OK(Status(TakeClientFlag(two, &i, &pool).status()));
+  pool.fingerprint = std::string(64, 'c');
+  pool.extra_fingerprints = {std::string(64, 'd')};
   ASSERT_OK_AND_ASSIGN(TlsTrust both, ResolveTrust(pool, "https://xen1", nullptr));
   EXPECT_EQ(both.pin[0], 0xCC);
   ASSERT_EQ(both.extra_pins.size(), 1u);
@@ -180,22 +151,11 @@ TEST(CredentialsTest, PerPoolFingerprintsMatchTheirPoolOnly) {
   const std::string fb = std::string(64, 'b');
   const std::string fc = std::string(64, 'c');
   const std::string fe = std::string(64, 'e');
-  std::vector<std::string> args = {"--fingerprint",
-                                   "https://pool-a.example=" + fa,
-                                   "--fingerprint=https://POOL-B.example:443=" + fb,
-                                   "--fingerprint",
-                                   "https://pool-b.example=" + fc,  // a member of pool b
-                                   "--fingerprint",
-                                   fe};  // bare: every other pool
-  ClientFlags flags;
-  for (size_t i = 0; i < args.size();) {
-    ASSERT_OK_AND_ASSIGN(bool took, TakeClientFlag(args, &i, &flags));
-    ASSERT_TRUE(took);
-  }
-  ASSERT_EQ(flags.pool_fingerprints.size(), 3u);
-  EXPECT_EQ(flags.pool_fingerprints[0].first, "https://pool-a.example:443");
-  EXPECT_EQ(flags.fingerprint, fe);
-
+  ClientFlags flags;  // as cli/client_flags.h fills it from --fingerprint URL=FP and a bare one
+  flags.pool_fingerprints = {{"https://pool-a.example:443", fa},
+                             {"https://pool-b.example:443", fb},
+                             {"https://pool-b.example:443", fc}};
+  flags.fingerprint = fe;
   ASSERT_OK_AND_ASSIGN(TlsTrust a, ResolveTrust(flags, "https://pool-a.example", nullptr));
   EXPECT_EQ(a.mode, TlsTrust::Mode::kPinned);
   EXPECT_EQ(a.pin[0], 0xAA);
@@ -213,30 +173,6 @@ TEST(CredentialsTest, PerPoolFingerprintsMatchTheirPoolOnly) {
   only_a.pool_fingerprints = {{"https://pool-a.example:443", fa}};
   ASSERT_OK_AND_ASSIGN(TlsTrust plain, ResolveTrust(only_a, "http://pool-c.example", nullptr));
   EXPECT_NE(plain.mode, TlsTrust::Mode::kPinned);
-}
-
-TEST(CredentialsTest, BadPerPoolFingerprintsAreRefused) {
-  const std::string fp = std::string(64, 'a');
-  for (const std::string& value : std::vector<std::string>{"ftp://x=" + fp, "https://x=SHA256:12",
-                                                           "=" + fp, "https://u:p@x=" + fp}) {
-    SCOPED_TRACE(value);
-    std::vector<std::string> args = {"--fingerprint", value};
-    ClientFlags flags;
-    size_t i = 0;
-    EXPECT_STATUS(TakeClientFlag(args, &i, &flags).status(), StatusCode::kInvalidArgument);
-  }
-  // --insecure conflicts with a per-pool pin as with a bare one, in either order.
-  std::vector<std::string> pin_then_insecure = {"--fingerprint", "https://x=" + fp, "--insecure"};
-  ClientFlags flags;
-  size_t i = 0;
-  ASSERT_OK(TakeClientFlag(pin_then_insecure, &i, &flags).status());
-  EXPECT_STATUS(TakeClientFlag(pin_then_insecure, &i, &flags).status(),
-                StatusCode::kInvalidArgument);
-  std::vector<std::string> insecure_then_pin = {"--insecure", "--fingerprint", "https://x=" + fp};
-  ClientFlags f2;
-  size_t j = 0;
-  ASSERT_OK(TakeClientFlag(insecure_then_pin, &j, &f2).status());
-  EXPECT_STATUS(TakeClientFlag(insecure_then_pin, &j, &f2).status(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

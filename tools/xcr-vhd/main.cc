@@ -285,8 +285,8 @@ int Main(int argc, char** argv) {
     CLI::App* app = nullptr;
     Args args;
   };
-  Command commands[] = {{"info", Info}, {"check", Check}, {"cat", Cat}, {"create", Create},
-                        {"diff", Diff}};
+  Command commands[] = {
+      {"info", Info}, {"check", Check}, {"cat", Cat}, {"create", Create}, {"diff", Diff}};
   std::string block_size, parent, parent_uuid;
   bool stream = false;
   for (Command& c : commands) {

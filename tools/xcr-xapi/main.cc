@@ -54,7 +54,8 @@ constexpr char kRecordsUsage[] =
     "  Prints CLASS.get_all_records as JSON (e.g. VM, VDI).\n";
 constexpr char kExportUsage[] =
     "usage: xcr-xapi export URL VDI OUT.vhd [--base VDI] [CLIENT FLAGS]\n"
-    "  Streams a VDI (ref or uuid) as VHD into a file; --base VDI: only the blocks changed since.\n";
+    "  Streams a VDI (ref or uuid) as VHD into a file; --base VDI: only the blocks changed "
+    "since.\n";
 constexpr char kImportUsage[] =
     "usage: xcr-xapi import URL VDI IN.vhd [CLIENT FLAGS]\n"
     "  Streams a VHD file onto an existing VDI.\n";
