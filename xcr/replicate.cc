@@ -14,7 +14,7 @@
 #include "cli/progress_display.h"
 #include "cli/report.h"
 #include "engine/job_run.h"
-#include "engine/progress_meter.h"
+#include "engine/run_report_json.h"
 #include "engine/task_log.h"
 #include "engine/vm_replicator.h"
 #include "xcr/command.h"
@@ -135,11 +135,11 @@ class Replicate : public Command {
     display.Done();
     int rc = ExitCodeOf(job);
     if (json_) {
-      nlohmann::json j = ReportJson(job, log);
+      nlohmann::json j = RunReportJson(job, log);
       j["exit"] = rc;
       std::cout << j.dump(2) << "\n";
     } else {
-      std::cout << ReportText(job, log);
+      std::cout << RunReportText(job, log);
       if (rc == cli::kExitPartial) {
         std::cerr << "xcr: partial failure: " << job.failed() << " VM(s) failed, some targets "
                   << "failed (exit 3)\n";
@@ -152,53 +152,6 @@ class Replicate : public Command {
 
  private:
   int Usage(const std::string& message) { return cli::UsageError(*app_, "xcr replicate", message); }
-
-  static nlohmann::json ReportJson(const JobOutcome& job, const TaskLog& log) {
-    nlohmann::json j;
-    j["ok"] = job.ok();
-    j["vms"] = nlohmann::json::array();
-    for (const VmOutcome& out : job.vms) {
-      nlohmann::json vj;
-      vj["ok"] = out.status.ok();
-      if (!out.status.ok()) vj["error"] = out.status.ToString();
-      vj["uuid"] = out.vm_uuid;
-      vj["name"] = out.vm_name;
-      vj["snapshot"] = out.snapshot_uuid;
-      vj["mode"] = out.delta ? "delta" : "full";
-      vj["base"] = out.base_note;
-      vj["bytes"] = out.bytes;
-      vj["targets"] = nlohmann::json::array();
-      for (const TargetOutcome& t : out.targets) {
-        nlohmann::json tj = {{"pool", t.pool}, {"sr", t.sr}, {"ok", t.status.ok()}};
-        if (!t.status.ok()) tj["error"] = t.status.ToString();
-        if (!t.replica_uuid.empty()) tj["replica"] = t.replica_uuid;
-        vj["targets"].push_back(tj);
-      }
-      j["vms"].push_back(vj);
-    }
-    j["tasks"] = nlohmann::json::parse(log.ToJson());
-    return j;
-  }
-
-  static std::string ReportText(const JobOutcome& job, const TaskLog& log) {
-    std::string out = log.ToText();
-    for (const VmOutcome& vm : job.vms) {
-      out += std::string(vm.status.ok() ? "replicated" : "FAILED") + " VM '" +
-             (vm.vm_name.empty() ? vm.vm_uuid : vm.vm_name) +
-             "': " + (vm.delta ? "delta" : "full") + ", " + FormatBytes(vm.bytes) + " exported";
-      if (!vm.base_note.empty()) out += " (" + vm.base_note + ")";
-      if (!vm.status.ok()) out += ": " + vm.status.message();
-      out += "\n";
-      for (const TargetOutcome& t : vm.targets) {
-        out += std::string("  ") + (t.status.ok() ? "ok    " : "FAILED") + " pool " + t.pool +
-               " SR '" + t.sr + "'";
-        if (!t.replica_uuid.empty()) out += " replica " + t.replica_uuid;
-        if (!t.status.ok()) out += ": " + t.status.message();
-        out += "\n";
-      }
-    }
-    return out;
-  }
 
   CLI::App* app_ = nullptr;
   std::string source_, job_id_, schedule_id_, job_name_;
