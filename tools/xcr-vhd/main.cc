@@ -282,16 +282,31 @@ int Main(int argc, char** argv) {
   struct Command {
     const char* name;
     int (*run)(const Args&);
+    const char* usage;
     CLI::App* app = nullptr;
     Args args;
   };
   Command commands[] = {
-      {"info", Info}, {"check", Check}, {"cat", Cat}, {"create", Create}, {"diff", Diff}};
+      {"info", Info, "usage: xcr-vhd info FILE\n  JSON summary of footer, header and BAT\n"},
+      {"check", Check,
+       "usage: xcr-vhd check FILE [--stream]\n  validate (--stream: also parse in one pass, as "
+       "XAPI imports)\n"},
+      {"cat", Cat,
+       "usage: xcr-vhd cat FILE [PARENT...] > RAW\n  virtual content as raw on stdout; PARENTs "
+       "nearest first (none: found through the parent locators)\n"},
+      {"create", Create,
+       "usage: xcr-vhd create RAW OUT.vhd [--block-size BYTES]\n  raw image -> dynamic VHD (zero "
+       "blocks skipped)\n"},
+      {"diff", Diff,
+       "usage: xcr-vhd diff OLD.raw NEW.raw OUT.vhd (--parent PARENT.vhd | --parent-uuid UUID)\n"
+       "                    [--block-size BYTES]\n  changed blocks, whole, as a differencing "
+       "VHD\n"}};
   std::string block_size, parent, parent_uuid;
   bool stream = false;
   for (Command& c : commands) {
     c.app = app.add_subcommand(c.name);
-    cli::SetUsage(c.app, kUsage);
+    cli::SetUsage(c.app, std::string(c.usage) +
+                             "exit status: 0 ok, 1 invalid input or failure, 2 usage error\n");
     c.app->add_option("FILES", c.args.pos);
     std::string name = c.name;
     if (name == "check") c.app->add_flag("--stream", stream);
