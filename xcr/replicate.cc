@@ -46,16 +46,11 @@ constexpr char kUsage[] =
     "exit status: 0 every VM on every target, 1 nothing replicated or a failure before the run,\n"
     "  2 usage error, 3 partial (some VMs or targets failed), 130 interrupted\n";
 
-// 0 when every VM reached every target; 3 when some target of some VM failed but at least one
-// copy was made; 1 when nothing was replicated.
+// 0 when every VM reached every target; 3 (partial) when something but not everything was
+// replicated (JobOutcome::partial); 1 when nothing was.
 int ExitCodeOf(const JobOutcome& job) {
-  size_t ok = 0, failed = 0;
-  for (const VmOutcome& vm : job.vms) {
-    if (!vm.status.ok() && vm.targets.empty()) ++failed;
-    for (const TargetOutcome& t : vm.targets) (t.status.ok() && vm.status.ok() ? ok : failed)++;
-  }
-  if (failed == 0 && job.ok()) return cli::kExitOk;
-  return ok > 0 ? cli::kExitPartial : cli::kExitFailed;
+  if (job.ok() && !job.partial()) return cli::kExitOk;
+  return job.partial() ? cli::kExitPartial : cli::kExitFailed;
 }
 
 class Replicate : public Command {
