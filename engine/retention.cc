@@ -29,9 +29,12 @@ std::vector<const VmView*> SortedOldestFirst(std::vector<const VmView*> v) {
 bool IsReplica(const VmView& vm, const ReplicaSelector& sel) {
   if (vm.is_a_template && !vm.is_a_snapshot) return false;
   const StringMap& oc = vm.other_config;
+  // The job must match whenever the replica names one: schedule ids are free text in xcr, so two
+  // jobs may share one ("daily"), and a schedule match alone would prune the other job's chain.
+  std::string_view job = ConfigValue(oc, keys::kJob);
+  if (!job.empty() && job != sel.job_id) return false;
   std::string_view schedule = ConfigValue(oc, keys::kSchedule);
-  bool same_schedule =
-      schedule.empty() ? ConfigValue(oc, keys::kJob) == sel.job_id : schedule == sel.schedule_id;
+  bool same_schedule = schedule.empty() ? job == sel.job_id : schedule == sel.schedule_id;
   if (!same_schedule) return false;
   if (ConfigValue(oc, keys::kSr) != sel.sr_uuid || ConfigValue(oc, keys::kVm) != sel.vm_uuid) {
     return false;

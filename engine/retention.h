@@ -1,7 +1,8 @@
 // Retention: which replicas and which source snapshots a run deletes.
 //
 // Replicas of (schedule, SR, VM) are listed by the rule Xen Orchestra uses for both of its
-// layouts: not a template, xo:backup:schedule (or, when absent, xo:backup:job) = the id,
+// layouts: not a template, xo:backup:job = the job whenever present (xcr's schedule ids are free
+// text, so two jobs may share one), xo:backup:schedule (or, when absent, the job) = the id,
 // xo:backup:sr = the SR, xo:backup:vm = the VM, and either `start` blocked or a snapshot. A user's
 // clone of a replica (start not blocked, not a snapshot) is therefore never listed, never pruned.
 // They sort by xo:backup:datetime (else by the name's trailing "(YYYYMMDDTHHMMSSZ)").

@@ -51,6 +51,20 @@ TEST(RetentionTest, ListsOnlyThisSelectorsProtectedReplicasOldestFirst) {
   EXPECT_EQ(Names(ListReplicas(vms, kSel)), (std::vector<std::string>{"tsnap", "r1", "r2", "r3"}));
 }
 
+TEST(RetentionTest, AnotherJobsReplicaWithTheSameScheduleIdIsNotListed) {
+  // Two jobs given the same free-text schedule id ("daily") must not prune each other.
+  VmView mine = Replica("mine", "20260101T00:00:00Z");
+  VmView theirs = Replica("theirs", "20260102T00:00:00Z");
+  theirs.other_config[std::string(keys::kJob)] = "job-2";
+  std::vector<VmView> vms = {mine, theirs};
+  EXPECT_EQ(Names(ListReplicas(vms, kSel)), (std::vector<std::string>{"mine"}));
+  EXPECT_FALSE(IsReplica(theirs, kSel));
+  // A replica that carries a schedule but no job key (older layouts) still matches by schedule.
+  VmView no_job = Replica("no-job", "20260103T00:00:00Z");
+  no_job.other_config.erase(std::string(keys::kJob));
+  EXPECT_TRUE(IsReplica(no_job, kSel));
+}
+
 TEST(RetentionTest, LegacyReplicasSortByNameSuffix) {
   VmView a = Replica("web - job - (20260102T000000Z)", "");
   VmView b = Replica("web - job - (20260101T000000Z)", "");
