@@ -1,5 +1,7 @@
 #include "engine/backup_datetime.h"
 
+#include <date/date.h>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -32,6 +34,12 @@ std::string FormatBackupDatetime(int64_t unix_seconds) {
   std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
+}
+
+std::string FormatRfc3339(int64_t unix_us) {
+  auto t = std::chrono::floor<std::chrono::milliseconds>(
+      std::chrono::sys_time<std::chrono::microseconds>(std::chrono::microseconds(unix_us)));
+  return date::format("%FT%TZ", t);
 }
 
 std::string FormatCompactDatetime(int64_t unix_seconds) {

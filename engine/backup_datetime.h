@@ -14,6 +14,8 @@ namespace xcr::engine {
 
 // Unix seconds -> "20261123T09:41:07Z".
 std::string FormatBackupDatetime(int64_t unix_seconds);
+// Unix microseconds -> RFC 3339 in UTC with milliseconds, "2026-11-23T09:41:07.123Z" (JSON).
+std::string FormatRfc3339(int64_t unix_us);
 // Unix seconds -> "20261123T094107Z" (for names).
 std::string FormatCompactDatetime(int64_t unix_seconds);
 // Parses either form (with or without colons) to Unix seconds; kInvalidArgument otherwise.

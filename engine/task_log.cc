@@ -1,5 +1,7 @@
 #include "engine/task_log.h"
 
+#include <cmath>
+
 #include <cstdio>
 #include <functional>
 
@@ -131,15 +133,22 @@ std::string TaskLog::ToJson() const {
     nlohmann::json j;
     j["label"] = t.label;
     j["status"] = TaskStatusName(t.status);
-    if (t.start_unix_us) j["start"] = FormatBackupDatetime(t.start_unix_us / 1000000);
-    if (t.end_unix_us) j["end"] = FormatBackupDatetime(t.end_unix_us / 1000000);
-    j["duration_s"] = Seconds(t);
-    j["bytes"] = t.bytes;
-    j["bytes_per_s"] = BytesPerSecond(t);
+    if (t.start_unix_us) j["start"] = FormatRfc3339(t.start_unix_us);
+    if (t.end_unix_us) j["end"] = FormatRfc3339(t.end_unix_us);
+    double seconds = Seconds(t);
+    j["duration_s"] = std::round(seconds * 1000) / 1000;
     if (!t.error.empty()) j["error"] = t.error;
     if (!t.data.empty()) j["data"] = t.data;
     nlohmann::json kids = nlohmann::json::array();
-    for (TaskId c : t.children) kids.push_back(node(all[c]));
+    uint64_t children_bytes = 0;
+    for (TaskId c : t.children) {
+      kids.push_back(node(all[c]));
+      children_bytes += kids.back()["bytes"].get<uint64_t>();
+    }
+    // A task that moved no bytes itself (a run, a VM) reports the sum of its children's.
+    uint64_t bytes = t.bytes ? t.bytes : children_bytes;
+    j["bytes"] = bytes;
+    j["bytes_per_s"] = seconds > 0 ? std::llround(static_cast<double>(bytes) / seconds) : 0;
     j["children"] = std::move(kids);
     return j;
   };

@@ -70,7 +70,9 @@ class TaskLog {
   double BytesPerSecond(const TaskRecord& t) const;
 
   // The whole tree as JSON: [{"label", "status", "start", "end", "duration_s", "bytes",
-  // "bytes_per_s", "error", "data", "children": [...]}, ...] (roots in order).
+  // "bytes_per_s", "error", "data", "children": [...]}, ...] (roots in order). Times are RFC 3339
+  // with milliseconds (UTC), durations rounded to milliseconds, rates to whole bytes/s; a task
+  // that moved no bytes itself (a run, a VM) reports the sum of its children's.
   std::string ToJson() const;
   // A human report, one line per task, indented by depth:
   //   "✓ transfer to sr-a  1.00 GiB in 2.1 s (487 MiB/s)" / "✗ ... : error".

@@ -181,6 +181,9 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
   std::vector<TargetInventory> inventories;
   for (const auto& w : writers) inventories.push_back(w->inventory());
   BasePlan plan = ChooseBase(options_.job_id, current, source.all, inventories);
+  if (disks.empty() && !vm.disks.empty()) {
+    plan.note = "no disk: every disk of the VM is [NOBAK] (left out of replication)";
+  }
   out.base_note = plan.note;
   log_->SetData(vm_task, "base", plan.note);
   int chain = ChainLength(plan.base_snapshot);

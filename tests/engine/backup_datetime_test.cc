@@ -30,6 +30,12 @@ TEST(BackupDatetimeTest, RejectsGarbage) {
   }
 }
 
+TEST(BackupDatetimeTest, Rfc3339WithMilliseconds) {
+  EXPECT_EQ(FormatRfc3339(int64_t{1795426867} * 1000000 + 123456), "2026-11-23T09:41:07.123Z");
+  EXPECT_EQ(FormatRfc3339(int64_t{1795426867} * 1000000), "2026-11-23T09:41:07.000Z");
+  EXPECT_EQ(FormatRfc3339(0), "1970-01-01T00:00:00.000Z");
+}
+
 TEST(BackupDatetimeTest, SortKeyOrdersPlaceholderFirst) {
   EXPECT_LT(DatetimeSortKey("19700101T000000Z"), DatetimeSortKey("20200101T00:00:00Z"));
   EXPECT_LT(DatetimeSortKey("20200101T00:00:00Z"), DatetimeSortKey("20200101T000001Z"));

@@ -40,7 +40,12 @@ TEST(TaskLogTest, RecordsTreeTimesBytesAndErrors) {
   EXPECT_EQ(jvm["data"]["mode"], "delta");
   EXPECT_EQ(jvm["children"][0]["bytes"], 2u << 20);
   EXPECT_EQ(jvm["children"][1]["status"], "failure");
-  EXPECT_EQ(jvm["children"][0]["start"], "20261123T09:41:07Z");
+  EXPECT_EQ(jvm["children"][0]["start"], "2026-11-23T09:41:07.000Z");
+  EXPECT_EQ(jvm["children"][0]["bytes_per_s"], 1 << 20);
+  EXPECT_TRUE(jvm["children"][0]["bytes_per_s"].is_number_integer());
+  // The VM and the run moved nothing themselves: they report their children's sum.
+  EXPECT_EQ(jvm["bytes"], log.Get(a).bytes + log.Get(b).bytes);
+  EXPECT_EQ(j[0]["bytes"], jvm["bytes"]);
 
   std::string text = log.ToText();
   EXPECT_NE(text.find("    ✓ transfer to sr-a  2.00 MiB in 2.0 s (1.00 MiB/s)"), std::string::npos)
