@@ -41,6 +41,15 @@ inline constexpr std::string_view kImportLength = "xo:import:length";
 // xcr's own keys are namespaced "xcr:" (Xen Orchestra ignores them).
 // On a VM seeded by cr-seed: JSON undo record of every field the seed changed (seed_undo.h).
 inline constexpr std::string_view kSeedUndo = "xcr:seed:undo";
+// On a source VM while a run of it is in progress: the run lease (engine/run_lease.h),
+// "host=H;pid=P;run=RUN;job=JOB;since=S;expires=E" (S, E: Unix seconds). Added atomically with
+// VM.add_to_other_config (a second run's add fails with MAP_DUPLICATE_KEY and is refused),
+// renewed while the run lasts, removed at its end; once expired, another run may take it over.
+inline constexpr std::string_view kLease = "xcr:lease";
+// On a source VM for a few calls while a run lease is taken over, renewed or released:
+// "EXPIRY;RUN" (EXPIRY: Unix seconds). Whoever adds it first may remove-and-add kLease; one
+// left by a killed process is removed once EXPIRY has passed.
+inline constexpr std::string_view kLeaseGuard = "xcr:lease:guard";
 // On a replica VDI: the content digest of the stream its run imported, computed as it streamed
 // (engine/content_digest.h), "xcr-content-v2:<64 hex>". What it covers is kContentDigestScope.
 inline constexpr std::string_view kContentDigest = "xcr:content_digest";

@@ -12,6 +12,7 @@
 #include "engine/pool_catalog.h"
 #include "engine/replica_metadata.h"
 #include "engine/retention.h"
+#include "engine/run_lease.h"
 #include "engine/source_snapshot.h"
 #include "xapi/api.h"
 
@@ -122,6 +123,11 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
     }
   }
 
+  // One run of a VM at a time, across processes and machines; released when Run returns.
+  auto lease = AcquireVmLease(src, vm.ref, vm.name_label, options_.job_id, env_);
+  if (!lease.ok()) return fail(lease.status());
+  LeaseKeeper keeper(std::move(*lease), options_.cancel);
+
   RunIdentity id;
   id.job_id = options_.job_id;
   id.schedule_id = options_.schedule_id;
@@ -229,7 +235,7 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
 
   // Transfer each disk once, fanned out to the live writers.
   std::atomic<bool> cancel{false};
-  Watchdog watchdog(env_, options_.cancel, options_.vm_timeout_micros, &cancel);
+  Watchdog watchdog(env_, keeper.cancel_flag(), options_.vm_timeout_micros, &cancel);
   for (size_t i = 0; i < disks.size(); ++i) {
     std::vector<xapi::PipeTarget> pipe;
     std::vector<size_t> pipe_writer;
@@ -270,7 +276,8 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
     if (!source_status.ok() && cancel.load()) {
       source_status = watchdog.timed_out()
                           ? Status::Timeout("the VM did not finish within its timeout")
-                          : Status::Cancelled("cancelled");
+                      : keeper.lost_status().ok() ? Status::Cancelled("cancelled")
+                                                  : keeper.lost_status();
     }
     std::string_view scope = db.is_delta() ? keys::kDigestScopeDelta : keys::kDigestScopeFull;
     if (source_status.ok()) {
