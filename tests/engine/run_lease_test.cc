@@ -183,6 +183,9 @@ TEST(RunLeaseTest, ConcurrentTakersOfAnExpiredLeaseNeverBothWin) {
   }
 }
 
+constexpr char kOtherLease[] =
+    "host=h2;pid=7;run=other;job=job-b;since=1795426867;expires=99999999999";
+
 TEST(RunLeaseTest, KeeperRenewsAndCancelsTheRunWhenTheLeaseIsLost) {
   FakeClockEnv env;
   Map map;
@@ -195,14 +198,18 @@ TEST(RunLeaseTest, KeeperRenewsAndCancelsTheRunWhenTheLeaseIsLost) {
     // The keeper's sleeps move the fake clock: wait (on real time) until it renewed.
     while (Lease(map) == first) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     EXPECT_FALSE(keeper.cancel_flag()->load());
-    {
-      std::lock_guard<std::mutex> l(map.mu);
-      map.m.erase(std::string(keys::kLease));  // removed by hand, or taken over
+    // Another run takes the lease over. Written until the keeper notices: a write landing
+    // between the keeper's own remove and add of a renewal would otherwise be lost.
+    while (!keeper.cancel_flag()->load()) {
+      {
+        std::lock_guard<std::mutex> l(map.mu);
+        map.m[std::string(keys::kLease)] = kOtherLease;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    while (!keeper.cancel_flag()->load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     EXPECT_EQ(keeper.lost_status().code(), StatusCode::kFailedPrecondition);
   }
-  EXPECT_EQ(Lease(map), "");
+  EXPECT_EQ(Lease(map), kOtherLease);  // never removes a lease that is not its own
 }
 
 TEST(RunLeaseTest, KeeperPassesTheCallersCancelOnAndReleasesAtTheEnd) {
