@@ -1,4 +1,5 @@
 #include "jobs/calendar_event_parser.h"
+#include "base/text.h"
 
 #include <array>
 #include <cctype>
@@ -17,29 +18,6 @@ namespace {
 constexpr std::array<const char*, 1> kDots = {".."};
 constexpr std::array<const char*, 2> kDotsOrDash = {"..", "-"};
 
-struct Token {
-  std::string_view text;
-  size_t column;  // 1-based
-};
-
-std::vector<Token> SplitWords(std::string_view text) {
-  std::vector<Token> tokens;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    const size_t start = i;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i > start) tokens.push_back({text.substr(start, i - start), start + 1});
-  }
-  return tokens;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Fills every field except minutes and hours with "every".
 ScheduleFields EveryDay() {
   ScheduleFields f;
@@ -50,7 +28,7 @@ ScheduleFields EveryDay() {
 }
 
 bool Keyword(std::string_view word, ScheduleFields* f) {
-  const std::string w = Lower(word);
+  const std::string w = AsciiLower(word);
   *f = EveryDay();
   f->minutes.set(0);
   f->hours.set(0);
@@ -99,7 +77,7 @@ bool IsDate(std::string_view word) {
 }
 
 // [year-]month-day with year '*' only; month and day are lists like the time's.
-Status ParseDate(const Token& t, ScheduleFields* f) {
+Status ParseDate(const ScheduleWord& t, ScheduleFields* f) {
   std::vector<std::pair<std::string_view, size_t>> parts;  // text, column
   size_t start = 0;
   while (true) {
@@ -145,7 +123,7 @@ Status ParseDate(const Token& t, ScheduleFields* f) {
   return Status::OK();
 }
 
-Result<uint64_t> ParseWeekdays(const Token& t) {
+Result<uint64_t> ParseWeekdays(const ScheduleWord& t) {
   FieldSpec spec;
   spec.name = "weekdays";
   spec.min = 0;
@@ -164,7 +142,7 @@ Result<uint64_t> ParseWeekdays(const Token& t) {
   Result<uint64_t> r = ParseFieldList(t.text, t.column, spec);
   if (!r.ok()) {
     // Say what the word could have been when it is a single unknown word.
-    const std::string w = Lower(t.text);
+    const std::string w = AsciiLower(t.text);
     if (w.find_first_of(",.-/") == std::string::npos) {
       return ColumnError(t.column, "'" + std::string(t.text) +
                                        "' is neither a weekday (mon..sun) nor a keyword (minutely, "
@@ -185,7 +163,7 @@ Result<uint64_t> ParseTimePart(std::string_view text, size_t column, const char*
   return ParseFieldList(text, column, spec);
 }
 
-Status ParseTime(const Token& t, ScheduleFields* f) {
+Status ParseTime(const ScheduleWord& t, ScheduleFields* f) {
   const std::string_view s = t.text;
   const size_t c1 = s.find(':');
   if (c1 == std::string_view::npos) {
@@ -219,9 +197,9 @@ Status ParseTime(const Token& t, ScheduleFields* f) {
 }  // namespace
 
 Result<ScheduleFields> ParseCalendarEvent(std::string_view text) {
-  std::vector<Token> tokens = SplitWords(text);
+  std::vector<ScheduleWord> tokens = SplitScheduleWords(text);
   if (tokens.empty()) return Status::InvalidArgument("the schedule is empty");
-  for (const Token& t : tokens) {
+  for (const ScheduleWord& t : tokens) {
     if (LooksLikeTimeZone(t.text)) {
       return ColumnError(t.column, "'" + std::string(t.text) +
                                        "' looks like a time zone: set it as the schedule's time "
@@ -230,7 +208,7 @@ Result<ScheduleFields> ParseCalendarEvent(std::string_view text) {
   }
   ScheduleFields f = EveryDay();
   size_t next = 0;
-  const Token& first = tokens[0];
+  const ScheduleWord& first = tokens[0];
   if (std::isalpha(static_cast<unsigned char>(first.text[0]))) {
     if (Keyword(first.text, &f)) {
       if (tokens.size() == 1) return f;

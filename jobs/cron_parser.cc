@@ -13,23 +13,6 @@ namespace {
 
 constexpr std::array<const char*, 1> kDash = {"-"};
 
-struct Token {
-  std::string_view text;
-  size_t column;  // 1-based
-};
-
-std::vector<Token> SplitFields(std::string_view text) {
-  std::vector<Token> tokens;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    const size_t start = i;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i > start) tokens.push_back({text.substr(start, i - start), start + 1});
-  }
-  return tokens;
-}
-
 FieldSpec Spec(const char* name, int min, int max) {
   FieldSpec s;
   s.name = name;
@@ -39,7 +22,7 @@ FieldSpec Spec(const char* name, int min, int max) {
   return s;
 }
 
-Result<ScheduleFields> ParseMacro(const Token& t) {
+Result<ScheduleFields> ParseMacro(const ScheduleWord& t) {
   std::string lower(t.text);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const char* equivalent = nullptr;
@@ -59,7 +42,7 @@ Result<ScheduleFields> ParseMacro(const Token& t) {
 }  // namespace
 
 Result<ScheduleFields> ParseCron(std::string_view text) {
-  std::vector<Token> tokens = SplitFields(text);
+  std::vector<ScheduleWord> tokens = SplitScheduleWords(text);
   if (tokens.size() == 1 && tokens[0].text.starts_with('@')) return ParseMacro(tokens[0]);
   if (tokens.size() == 6) {
     if (tokens[0].text != "0" && tokens[0].text != "00") {

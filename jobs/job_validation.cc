@@ -1,4 +1,5 @@
 #include "jobs/job_validation.h"
+#include "base/text.h"
 
 #include <date/tz.h>
 
@@ -12,12 +13,6 @@
 
 namespace xcr::jobs {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool LooksLikeEmail(std::string_view s) {
   size_t at = s.find('@');
@@ -84,7 +79,7 @@ void CheckVms(const VmSelection& vms, const JobValidationContext& context, Field
       continue;
     }
     for (size_t j = 0; j < i; ++j) {
-      if (Lower(vms.ids[j]) == Lower(vms.ids[i])) {
+      if (AsciiLower(vms.ids[j]) == AsciiLower(vms.ids[i])) {
         errors->push_back(
             {field, "VM " + vms.ids[i] + " is listed twice (vms.ids[" + std::to_string(j) + "])"});
         break;
@@ -109,7 +104,7 @@ void CheckTargets(const std::vector<TargetSr>& srs, const JobValidationContext& 
     }
     for (size_t j = 0; j < i; ++j) {
       bool same_pool = srs[j].pool == srs[i].pool && srs[j].sr == srs[i].sr;
-      bool same_uuid = LooksLikeUuid(srs[i].sr) && Lower(srs[j].sr) == Lower(srs[i].sr);
+      bool same_uuid = LooksLikeUuid(srs[i].sr) && AsciiLower(srs[j].sr) == AsciiLower(srs[i].sr);
       if (same_pool || same_uuid) {
         errors->push_back({FieldPath(field, "sr"), "SR '" + srs[i].sr +
                                                        "' is already a target (srs[" +

@@ -1,4 +1,5 @@
 #include "jobs/schedule_list_parser.h"
+#include "base/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,12 +7,6 @@
 
 namespace xcr::jobs {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool AllDigits(std::string_view s) {
   if (s.empty()) return false;
@@ -42,7 +37,7 @@ Result<int> ParseValue(std::string_view text, size_t column, const FieldSpec& sp
     }
     return v;
   }
-  const std::string lower = Lower(text);
+  const std::string lower = AsciiLower(text);
   for (size_t i = 0; i < spec.names.size(); ++i) {
     if (lower == spec.names[i]) return spec.names_base + static_cast<int>(i);
   }
@@ -151,6 +146,18 @@ Result<uint64_t> ParseFieldList(std::string_view text, size_t column, const Fiel
     start = comma + 1;
   }
   return mask;
+}
+
+std::vector<ScheduleWord> SplitScheduleWords(std::string_view text) {
+  std::vector<ScheduleWord> words;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    const size_t start = i;
+    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i > start) words.push_back({text.substr(start, i - start), start + 1});
+  }
+  return words;
 }
 
 }  // namespace xcr::jobs

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "base/status.h"
@@ -41,6 +42,15 @@ struct FieldSpec {
 // Returns a bit mask of the selected values (bit v for value v) or the first error. `column` is
 // the 1-based column of text[0] in the whole expression.
 Result<uint64_t> ParseFieldList(std::string_view text, size_t column, const FieldSpec& spec);
+
+// One whitespace-separated word of an expression and its 1-based column.
+struct ScheduleWord {
+  std::string_view text;
+  size_t column;
+};
+
+// The words of `text` (split on white space), each with its column.
+std::vector<ScheduleWord> SplitScheduleWords(std::string_view text);
 
 // InvalidArgument "column <column>: <reason>".
 Status ColumnError(size_t column, std::string_view reason);

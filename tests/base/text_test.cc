@@ -21,5 +21,12 @@ TEST(TextTest, TrimBlanks) {
   EXPECT_EQ(TrimBlanks(""), "");
 }
 
+TEST(TextTest, AsciiLower) {
+  EXPECT_EQ(AsciiLower("Mon..FRI 22:30 Europe/Paris"), "mon..fri 22:30 europe/paris");
+  EXPECT_EQ(AsciiLower("9A1F-ZZ@[]`{"), "9a1f-zz@[]`{");            // only A-Z change
+  EXPECT_EQ(AsciiLower("\xc3\x89t\xc3\xa9"), "\xc3\x89t\xc3\xa9");  // UTF-8 bytes untouched
+  EXPECT_EQ(AsciiLower(""), "");
+}
+
 }  // namespace
 }  // namespace xcr
