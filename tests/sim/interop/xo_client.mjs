@@ -6,30 +6,15 @@
 // a watched task, checks the task result and the snapshot record, then stops the simulator with
 // SIGTERM and checks it exits 0. Exits non-zero on any mismatch.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { createInterface } from 'node:readline'
 import { createClient } from 'xen-api'
+import { startSim } from './sim_process.mjs'
 
 const bin = process.argv[2]
 if (!bin) {
   console.error('usage: node xo_client.mjs XAPI_SIM_BINARY')
   process.exit(2)
 }
-const dir = mkdtempSync(path.join(tmpdir(), 'xapi-sim-xo-'))
-const sim = spawn(bin, ['--state', dir, '--listen', '127.0.0.1:0', '--populate', '2', '--disk-size', '4M'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-})
-const exited = new Promise(resolve => sim.on('exit', (code, signal) => resolve({ code, signal })))
-const firstLine = await new Promise((resolve, reject) => {
-  createInterface({ input: sim.stdout }).once('line', resolve)
-  sim.once('exit', () => reject(new Error('xapi-sim exited before printing its URL')))
-})
-const m = /^xapi-sim listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(firstLine)
-assert.ok(m, `unexpected first line: ${firstLine}`)
-const url = m[1]
+const { url, sim, stop } = await startSim(bin, { diskSize: '4M', tmpPrefix: 'xapi-sim-xo-' })
 
 let failed = false
 const watchdog = setTimeout(() => {
@@ -68,12 +53,6 @@ try {
   console.error('xen-api interop FAILED:', e)
 } finally {
   clearTimeout(watchdog)
-  sim.kill('SIGTERM')
-  const { code, signal } = await exited
-  rmSync(dir, { recursive: true, force: true })
-  if (code !== 0) {
-    console.error(`xapi-sim exited with code ${code} signal ${signal}`)
-    failed = true
-  }
+  if (!(await stop())) failed = true
 }
 process.exit(failed ? 1 : 0)
