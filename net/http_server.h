@@ -1,6 +1,10 @@
-// HttpServer: the simulator's HTTP/1.1 and HTTPS front end on Boost.Beast (the only translation
-// unit that includes Beast/Asio). Each listener has its own HttpHandler (the master's service,
-// or a member host answering HOST_IS_SLAVE).
+// HttpServer: the HTTP/1.1 and HTTPS front end of the simulator and the daemon on Boost.Beast
+// (the only translation unit that includes Beast/Asio). Each listener has its own HttpHandler
+// (the master's service, a member host answering HOST_IS_SLAVE, the daemon's API). A listener is
+// TCP (host:port, optionally TLS) or a Unix stream socket (unix_path): there every request
+// carries the peer's credentials (HttpRequest::peer), and the socket file is created with
+// unix_mode, replaces a stale socket file left by a dead process (never a live one, never a
+// file that is not a socket) and is removed by Stop().
 //
 // One thread per connection with blocking I/O: a keep-alive loop of request heads; a handler
 // either answers a bounded request (XML-RPC) or takes the raw connection (disk transfers), after
@@ -31,6 +35,10 @@ struct ListenerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port
   bool tls = false;
+  // Non-empty: a Unix stream socket at this path instead of TCP (host, port and tls ignored;
+  // tls must be false). The file gets unix_mode (default rw for owner and group).
+  std::string unix_path;
+  uint32_t unix_mode = 0660;
   HttpHandler* handler = nullptr;  // not owned; must outlive the server
 };
 
@@ -44,12 +52,14 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds a listener now; returns the bound port. Errors: kUnavailable (address in use...),
-  // kInvalidArgument (bad host or TLS identity).
+  // Binds a listener now; returns the bound port (0 for a Unix socket). Errors: kUnavailable
+  // (address in use, a live server already on the Unix socket...), kInvalidArgument (bad host or
+  // TLS identity, TLS on a Unix socket, unix_path an existing file that is not a socket or too
+  // long for sockaddr_un).
   Result<uint16_t> Listen(const ListenerOptions& options);
   // Starts accepting on every listener.
   void Start();
-  // Idempotent.
+  // Idempotent. Also removes the Unix socket files this server created (if still its own).
   void Stop();
 
  private:

@@ -1,5 +1,6 @@
-// The simulator's HTTP vocabulary, free of Boost: a parsed request head, a small response, the
-// raw connection a streaming handler takes over, and the handler interface the server calls.
+// The HTTP vocabulary of the simulator and the daemon, free of Boost: a parsed request head (with
+// the peer's credentials on a Unix socket), a small response, the raw connection a streaming
+// handler takes over, and the handler interface the server calls.
 //
 // Thread-safety: a request/connection belongs to one connection thread; handlers must be safe
 // to call from many connection threads at once.
@@ -18,6 +19,13 @@
 
 namespace xcr::net {
 
+// Who is at the other end of a Unix-socket connection (SO_PEERCRED, taken at accept).
+struct PeerCredentials {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  int32_t pid = 0;
+};
+
 struct HttpRequest {
   std::string method;  // "GET", "PUT", "POST"
   std::string target;  // as received: path?query
@@ -26,6 +34,8 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // names lower-cased
   std::optional<uint64_t> content_length;
   std::string body;  // filled for non-streaming requests only
+  // Set on Unix-socket listeners only (never on TCP): the connecting process's credentials.
+  std::optional<PeerCredentials> peer;
 
   // The header's value or "" if absent.
   std::string Header(const std::string& lower_name) const;
