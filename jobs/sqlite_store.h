@@ -75,6 +75,16 @@ class SqliteStore : public Store {
   Result<std::string> GetSetting(const std::string& key) override;
   Result<std::map<std::string, std::string>> ListSettings() override;
 
+  // sqlite_store_auth.cc
+  Status PutUser(const UserRecord& user) override;
+  Result<UserRecord> GetUser(const std::string& name) override;
+  Result<std::vector<UserRecord>> ListUsers() override;
+  Status DeleteUser(const std::string& name) override;
+  Status AddApiToken(const ApiTokenRecord& token) override;
+  Result<ApiTokenRecord> FindApiToken(const std::string& token_hash) override;
+  Result<std::vector<ApiTokenRecord>> ListApiTokens() override;
+  Result<size_t> RevokeApiTokens(const std::string& id_or_name, int64_t now_us) override;
+
   const std::string& db_path() const { return db_->path(); }
 
  private:

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "jobs/auth_records.h"
 #include "jobs/job.h"
 #include "jobs/pool_config.h"
 #include "jobs/store_records.h"
@@ -100,6 +101,24 @@ class Store {
   // kNotFound if never set.
   virtual Result<std::string> GetSetting(const std::string& key) = 0;
   virtual Result<std::map<std::string, std::string>> ListSettings() = 0;
+
+  // --- Users and API tokens of the web UI (auth_records.h). Hashes only: the callers hash.
+  // Inserts the user, or replaces its password hash (created_us kept). kInvalidArgument for a
+  // bad name or an empty hash.
+  virtual Status PutUser(const UserRecord& user) = 0;
+  // kNotFound if there is no such user.
+  virtual Result<UserRecord> GetUser(const std::string& name) = 0;
+  virtual Result<std::vector<UserRecord>> ListUsers() = 0;  // by name
+  virtual Status DeleteUser(const std::string& name) = 0;
+  // Adds a token. kInvalidArgument for a bad name, id or hash; kAlreadyExists if its id or hash
+  // is taken.
+  virtual Status AddApiToken(const ApiTokenRecord& token) = 0;
+  // The token (revoked or not) whose hash this is; kNotFound if none.
+  virtual Result<ApiTokenRecord> FindApiToken(const std::string& token_hash) = 0;
+  virtual Result<std::vector<ApiTokenRecord>> ListApiTokens() = 0;  // oldest first
+  // Revokes every valid token whose id or name is id_or_name, at now_us; returns how many.
+  // kNotFound if none was valid.
+  virtual Result<size_t> RevokeApiTokens(const std::string& id_or_name, int64_t now_us) = 0;
 };
 
 }  // namespace xcr::jobs

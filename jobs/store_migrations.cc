@@ -7,7 +7,7 @@ namespace xcr::jobs {
 namespace {
 
 // Index i holds migration i+1.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: pools, jobs with their schedules, settings, and the store's own metadata (the key
     // check value).
     R"sql(
@@ -93,6 +93,22 @@ CREATE TABLE run_log (
     // have been pruned).
     R"sql(
 ALTER TABLE schedules ADD COLUMN last_fire_us INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 4: who may use the web UI and API: users (slow-KDF password hashes) and API tokens (their
+    // SHA-256 only).
+    R"sql(
+CREATE TABLE users (
+  name TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,     -- web/password_hash.h's encoding, never the password
+  created_us INTEGER NOT NULL
+);
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE, -- hex SHA-256 of the token
+  created_us INTEGER NOT NULL,
+  revoked_us INTEGER NOT NULL      -- 0 while valid
+);
 )sql",
 };
 

@@ -50,7 +50,7 @@ TEST(StoreMigrations, FromEmptyToLatest) {
   ASSERT_OK(testing::OpenStore(dir.path()));
   ASSERT_OK_AND_ASSIGN(int64_t v, VersionOf(dir.File("xcr.db")));
   EXPECT_EQ(v, LatestSchemaVersion());
-  EXPECT_EQ(LatestSchemaVersion(), 3);
+  EXPECT_EQ(LatestSchemaVersion(), 4);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(dir.File("xcr.db")));
   ASSERT_OK_AND_ASSIGN(int64_t app, db->QueryInt("PRAGMA application_id"));
   EXPECT_EQ(app, kStoreApplicationId);
@@ -97,6 +97,10 @@ TEST(StoreMigrations, FromVersionOneKeepsDataAndAddsWhatCameLater) {
   ASSERT_OK(store->PutScheduleFire(job.id, job.schedules[0].id, 42));
   ASSERT_OK_AND_ASSIGN(std::vector<ScheduleFire> fires, store->ListScheduleFires());
   EXPECT_EQ(fires, (std::vector<ScheduleFire>{{job.id, job.schedules[0].id, 42}}));
+  // And version 4's.
+  ASSERT_OK(store->PutUser(UserRecord{"admin", "scrypt$x", 5}));
+  ASSERT_OK_AND_ASSIGN(UserRecord admin, store->GetUser("admin"));
+  EXPECT_EQ(admin.password_hash, "scrypt$x");
 }
 
 // Version 2's additions as released, with a VM state and a run, over version 1's fixture.
@@ -124,7 +128,7 @@ INSERT INTO runs VALUES ('cccccccc-0000-4000-8000-000000000001',
 INSERT INTO run_log VALUES ('cccccccc-0000-4000-8000-000000000001', 1, 950, 'hello');
 )sql";
 
-TEST(StoreMigrations, FromThePreviousVersionKeepsRunState) {
+TEST(StoreMigrations, FromVersionTwoKeepsRunState) {
   ::xcr::testing::TempDir dir;
   {
     ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(dir.File("xcr.db")));
@@ -132,7 +136,7 @@ TEST(StoreMigrations, FromThePreviousVersionKeepsRunState) {
     ASSERT_OK(db->Exec(kSchemaV2AdditionsWithData));
   }
   ASSERT_OK_AND_ASSIGN(int64_t before, VersionOf(dir.File("xcr.db")));
-  ASSERT_EQ(before, LatestSchemaVersion() - 1);
+  ASSERT_EQ(before, 2);
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteStore> store, testing::OpenStore(dir.path()));
   ASSERT_OK_AND_ASSIGN(int64_t after, VersionOf(dir.File("xcr.db")));
   EXPECT_EQ(after, LatestSchemaVersion());
