@@ -14,6 +14,7 @@ packages=(
   libsystemd-dev                        # sd_notify readiness of xcr serve
   qemu-utils                            # interop: qemu-img / qemu-io read and write VHD (vpc)
   systemd                               # interop: systemd-analyze calendar checks calendar events
+  chromium                              # the web UI's browser tests (driven by npm playwright-core)
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
