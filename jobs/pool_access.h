@@ -1,0 +1,61 @@
+// PoolAccess: what the daemon's API does on a pool that may not be stored yet — read the
+// certificate it presents (trust on first use), log in with a PoolConfig, list its SRs and VMs
+// for `pool test`, and purge a job's replicas and snapshots on it. XapiPoolAccess
+// (pool_access_xapi.h) does it over XAPI; the API's tests use a fake.
+//
+// Errors are the pool's (kUnavailable unreachable, kRemoteError a refused login, kPermissionDenied
+// a certificate that does not match): the API answers 502 for all of them.
+// Thread-safety: every method may be called from many threads at once.
+#ifndef XCR_JOBS_POOL_ACCESS_H_
+#define XCR_JOBS_POOL_ACCESS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "jobs/pool_config.h"
+
+namespace xcr::jobs {
+
+struct PoolSrInfo {
+  std::string uuid;
+  std::string name;
+  int64_t free = 0;  // bytes: physical size minus utilisation
+  int64_t size = 0;  // bytes: physical size
+};
+
+struct PoolVmInfo {
+  std::string uuid;
+  std::string name;
+  std::vector<std::string> tags;
+};
+
+// What `pool test` shows: the SRs and VMs (no templates, snapshots or control domains).
+struct PoolInventory {
+  std::vector<PoolSrInfo> srs;
+  std::vector<PoolVmInfo> vms;
+};
+
+struct PurgeTotals {
+  uint64_t replicas = 0;   // replica VMs destroyed
+  uint64_t snapshots = 0;  // source snapshots destroyed
+};
+
+class PoolAccess {
+ public:
+  virtual ~PoolAccess() = default;
+  // The SHA-256 fingerprint ("SHA256:AB:...") of the certificate `url` presents, unverified.
+  virtual Result<std::string> ProbeFingerprint(const std::string& url) = 0;
+  // Logs in with the pool's first reachable URL, credentials and trust, then logs out.
+  virtual Status CheckLogin(const PoolConfig& pool) = 0;
+  virtual Result<PoolInventory> Inventory(const PoolConfig& pool) = 0;
+  // Removes every replica and source snapshot written by job_id on the pool (found by
+  // xo:backup:job, so it works when the store lost the job). kNotSupported if this build has no
+  // purge.
+  virtual Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id) = 0;
+};
+
+}  // namespace xcr::jobs
+
+#endif  // XCR_JOBS_POOL_ACCESS_H_

@@ -1,0 +1,29 @@
+// XapiPoolAccess: PoolAccess over XAPI — probes certificates with xapi::ProbeFingerprint, logs in
+// with xapi::Connect (the pool's URLs in order, moving on only when one cannot be reached; its
+// pin, `insecure`, or the system CA store), lists SRs and VMs with get_all_records.
+// Thread-safety: stateless; every call opens its own connection.
+#ifndef XCR_JOBS_POOL_ACCESS_XAPI_H_
+#define XCR_JOBS_POOL_ACCESS_XAPI_H_
+
+#include <memory>
+#include <string>
+
+#include "jobs/pool_access.h"
+#include "xapi/connection.h"
+
+namespace xcr::jobs {
+
+class XapiPoolAccess : public PoolAccess {
+ public:
+  Result<std::string> ProbeFingerprint(const std::string& url) override;
+  Status CheckLogin(const PoolConfig& pool) override;
+  Result<PoolInventory> Inventory(const PoolConfig& pool) override;
+  Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id) override;
+
+ private:
+  Result<std::unique_ptr<xapi::Connection>> Open(const PoolConfig& pool);
+};
+
+}  // namespace xcr::jobs
+
+#endif  // XCR_JOBS_POOL_ACCESS_XAPI_H_

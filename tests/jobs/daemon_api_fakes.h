@@ -1,0 +1,103 @@
+// Fakes for the daemon API's tests: a DaemonControl that records what it was asked, and a
+// PoolAccess whose answers the test sets.
+#ifndef XCR_TESTS_JOBS_DAEMON_API_FAKES_H_
+#define XCR_TESTS_JOBS_DAEMON_API_FAKES_H_
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "jobs/daemon_control.h"
+#include "jobs/pool_access.h"
+
+namespace xcr::jobs::testing {
+
+// 32 bytes 0xCD, as a pool would present them.
+inline const std::string kPresented =
+    "SHA256:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:CD:"
+    "CD:CD:CD:CD:CD";
+
+class FakeControl : public DaemonControl {
+ public:
+  Status PutJob(const Job& job) override {
+    put_jobs.push_back(job.id);
+    return put_status;
+  }
+  Status RemoveJob(const std::string& job_id) override {
+    removed_jobs.push_back(job_id);
+    return Status::OK();
+  }
+  Result<RunStarted> RunNow(const std::string& job_id, const std::string& vm) override {
+    run_now.push_back({job_id, vm});
+    if (!run_status.ok()) return run_status;
+    return RunStarted{"run-" + std::to_string(run_now.size()), vm.empty() ? 2u : 1u};
+  }
+  Result<size_t> Cancel(const std::string& job_id, const std::string& vm) override {
+    cancels.push_back({job_id, vm});
+    return size_t{3};
+  }
+  std::vector<VmPlanStatus> StatusSnapshot() override { return status; }
+  std::map<std::string, int64_t> NextFires(const std::string&) override { return fires; }
+  std::optional<LiveRun> GetLiveRun(const std::string& run_id) override {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = live.find(run_id);
+    if (it == live.end()) return std::nullopt;
+    return it->second;
+  }
+  // Each wait plays the next scripted state of the run (a run that moves on by itself).
+  void WaitRunUpdate(const std::string& run_id, uint64_t, int64_t timeout_ms) override {
+    std::lock_guard<std::mutex> lock(mu);
+    waits.push_back(timeout_ms);
+    auto& script = scripts[run_id];
+    if (!script.empty()) {
+      live[run_id] = script.front();
+      script.erase(script.begin());
+    }
+  }
+
+  std::mutex mu;
+  Status put_status;
+  Status run_status;
+  std::vector<std::string> put_jobs, removed_jobs;
+  std::vector<std::pair<std::string, std::string>> run_now, cancels;
+  std::vector<VmPlanStatus> status;
+  std::map<std::string, int64_t> fires;
+  std::map<std::string, LiveRun> live;
+  std::map<std::string, std::vector<LiveRun>> scripts;
+  std::vector<int64_t> waits;
+};
+
+class FakePools : public PoolAccess {
+ public:
+  Result<std::string> ProbeFingerprint(const std::string& url) override {
+    probes.push_back(url);
+    return presented;
+  }
+  Status CheckLogin(const PoolConfig& pool) override {
+    logins.push_back(pool);
+    return login_status;
+  }
+  Result<PoolInventory> Inventory(const PoolConfig&) override {
+    if (!inventory_status.ok()) return inventory_status;
+    return inventory;
+  }
+  Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id) override {
+    purges.push_back({pool.id, job_id});
+    if (!purge_status.ok()) return purge_status;
+    return PurgeTotals{2, 1};
+  }
+
+  std::string presented = kPresented;
+  Status login_status;
+  Status inventory_status;
+  Status purge_status;
+  PoolInventory inventory;
+  std::vector<std::string> probes;
+  std::vector<PoolConfig> logins;
+  std::vector<std::pair<std::string, std::string>> purges;
+};
+
+}  // namespace xcr::jobs::testing
+
+#endif  // XCR_TESTS_JOBS_DAEMON_API_FAKES_H_
