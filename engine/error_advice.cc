@@ -1,15 +1,32 @@
 #include "engine/error_advice.h"
 
+#include "base/redact.h"
+
 namespace xcr::engine {
 namespace {
 
 std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
+// "https://10.0.0.1:443" -> "10.0.0.1:443"; a pool name stays as it is.
+std::string PoolHost(const std::string& pool) {
+  std::string p = RedactUrl(pool);
+  size_t scheme = p.find("://");
+  if (scheme != std::string::npos) p = p.substr(scheme + 3);
+  while (!p.empty() && p.back() == '/') p.pop_back();
+  return p;
+}
+
+// "source pool 'h'" / "target pool 'h'"; "the source pool" when the pool is not known.
+std::string PoolName(const ErrorContext& c) {
+  std::string side = c.target ? "target" : "source";
+  return c.pool.empty() ? "the " + side + " pool" : side + " pool " + Quoted(PoolHost(c.pool));
+}
+
 std::string Where(const ErrorContext& c) {
   std::string w;
   if (!c.vm.empty()) w += "VM " + Quoted(c.vm);
   if (!c.operation.empty()) w += (w.empty() ? "" : ", ") + c.operation;
-  if (!c.pool.empty()) w += (w.empty() ? "pool " : " on pool ") + Quoted(c.pool);
+  if (!c.pool.empty()) w += (w.empty() ? "" : " on ") + PoolName(c);
   return w;
 }
 
@@ -18,16 +35,17 @@ std::string Where(const ErrorContext& c) {
 Status Advise(const Status& status, const ErrorContext& ctx) {
   if (status.ok()) return status;
   const std::string& name = status.error_name();
-  std::string sr = ctx.sr.empty() ? "the SR" : "SR " + Quoted(ctx.sr);
   std::string side = ctx.target ? "target " : "source ";
-  std::string pool = ctx.pool.empty() ? "" : " on pool " + Quoted(ctx.pool);
+  std::string sr = side + (ctx.sr.empty() ? "SR" : "SR " + Quoted(ctx.sr));
+  std::string pool = ctx.pool.empty() ? "" : " on pool " + Quoted(PoolHost(ctx.pool));
+  std::string step = ctx.operation.empty() ? "" : " (" + ctx.operation + ")";
   std::string advice;
 
   if (name == "SR_BACKEND_FAILURE_44" || name == "SR_FULL") {
-    advice = side + sr + pool + " is full (" + name + "): free space" +
+    advice = sr + pool + " is full" + step + " (" + name + "): free space" +
              (ctx.target ? " or lower copyRetention" : " or lower snapshotRetention");
   } else if (name == "SESSION_AUTHENTICATION_FAILED") {
-    advice = "pool" + (ctx.pool.empty() ? std::string() : " " + Quoted(ctx.pool)) +
+    advice = (ctx.pool.empty() ? "the " + side + "pool" : PoolName(ctx)) +
              " refused the user name or password (" + name +
              "): check the line for this pool in the credentials file";
   } else if (name == "OPERATION_BLOCKED") {
@@ -41,14 +59,12 @@ Status Advise(const Status& status, const ErrorContext& ctx) {
     advice = Where(ctx) + ": the disk is attached to a running VM (" + name + ")";
   } else if (name == "SR_BACKEND_FAILURE_47" || name == "SR_NOT_ATTACHED" ||
              name == "PBD_NOT_PLUGGED") {
-    advice = side + sr + pool + " is not available (" + name + "): check that it is attached";
+    advice = sr + pool + " is not available" + step + " (" + name + "): check that it is attached";
   } else if (status.code() == StatusCode::kUnavailable) {
-    advice = "cannot reach " +
-             (ctx.pool.empty() ? std::string("the pool") : "pool " + Quoted(ctx.pool)) + ": " +
-             status.message() + ": check the address, the network and that XAPI runs";
+    advice = "cannot reach " + PoolName(ctx) + step + ": " + status.message() +
+             ": check the address, the network and that XAPI runs";
   } else if (status.code() == StatusCode::kPermissionDenied && name.empty()) {
-    advice = (ctx.pool.empty() ? std::string("the pool") : "pool " + Quoted(ctx.pool)) + ": " +
-             status.message();
+    advice = PoolName(ctx) + step + ": " + status.message();
   } else if (status.code() == StatusCode::kTimeout) {
     advice = Where(ctx) + ": timed out: " + status.message();
   }
@@ -58,6 +74,15 @@ Status Advise(const Status& status, const ErrorContext& ctx) {
     return w.empty() ? status : status.WithContext(w);
   }
   return status.WithMessage(std::move(advice));
+}
+
+Status SourceFailedForTarget(const Status& source_advised) {
+  if (source_advised.ok() || source_advised.code() == StatusCode::kCancelled ||
+      source_advised.code() == StatusCode::kTimeout) {
+    return source_advised;
+  }
+  return Status::FailedPrecondition("nothing written, the source failed: " +
+                                    source_advised.message());
 }
 
 }  // namespace xcr::engine

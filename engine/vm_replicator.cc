@@ -1,5 +1,6 @@
 #include "engine/vm_replicator.h"
 
+#include <algorithm>
 #include <memory>
 #include <thread>
 
@@ -79,6 +80,21 @@ std::string TaskTarget(const ReplicaWriter& w) {
   return "SR '" + w.sr_name() + "' (" + PoolHost(w) + ")";
 }
 
+// The names of the SRs the VM's disks are on, for messages: "a', 'b" (Advise quotes it whole).
+std::string SrNames(const PoolCatalog& catalog, const VmView& vm) {
+  std::vector<std::string> seen;
+  for (const DiskView& d : vm.disks) {
+    auto it = catalog.sr_names.find(d.vdi.sr_uuid);
+    std::string name = it == catalog.sr_names.end() ? d.vdi.sr_uuid : it->second;
+    if (!name.empty() && std::find(seen.begin(), seen.end(), name) == seen.end()) {
+      seen.push_back(name);
+    }
+  }
+  std::string names;
+  for (const std::string& n : seen) names += (names.empty() ? "" : "', '") + n;
+  return names;
+}
+
 }  // namespace
 
 VmReplicator::VmReplicator(xapi::Connection* source, std::vector<TargetSpec> targets,
@@ -102,7 +118,9 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
 
   // Check.
   auto catalog = LoadPoolCatalog(src);
-  if (!catalog.ok()) return fail(Advise(catalog.status(), {.pool = source_pool}));
+  if (!catalog.ok()) {
+    return fail(Advise(catalog.status(), {.pool = source_pool, .operation = "listing its VMs"}));
+  }
   auto found = catalog->FindVm(vm_id);
   if (!found.ok()) return fail(found.status().WithContext("source pool '" + source_pool + "'"));
   const VmView vm = **found;
@@ -115,7 +133,11 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
                                            options_.job_id + ": it cannot be replicated by it"));
   }
   auto vm_record = xapi::GetRecord<xapi::VmRecord>(src, vm.ref);
-  if (!vm_record.ok()) return fail(vm_record.status());
+  if (!vm_record.ok()) {
+    return fail(
+        Advise(vm_record.status(),
+               {.pool = source_pool, .vm = vm.name_label, .operation = "reading the VM's record"}));
+  }
   for (const auto& [task, op] : vm_record->current_operations) {
     if (op.find("migrate") != std::string::npos) {
       return fail(Status::FailedPrecondition("VM '" + vm.name_label +
@@ -171,8 +193,10 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
   auto taken = TakeSourceSnapshot(src, vm, id);
   if (!taken.ok()) {
     log_->Fail(snap_task, taken.status());
-    return fail(Advise(taken.status(),
-                       {.pool = source_pool, .vm = vm.name_label, .operation = "snapshot"}));
+    return fail(Advise(taken.status(), {.pool = source_pool,
+                                        .sr = SrNames(*catalog, vm),
+                                        .vm = vm.name_label,
+                                        .operation = "snapshot"}));
   }
   const SourceSnapshot& source = *taken;
   const VmView* snap = &source.snapshot;
@@ -200,19 +224,22 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
 
   // Prepare writers.
   auto snap_record = xapi::GetRecord<xapi::VmRecord>(src, snap->ref);
-  if (!snap_record.ok()) return fail(snap_record.status());
+  const ErrorContext reading{
+      .pool = source_pool, .vm = vm.name_label, .operation = "reading the snapshot's settings"};
+  if (!snap_record.ok()) return fail(Advise(snap_record.status(), reading));
   std::vector<std::pair<xapi::VifRecord, xapi::NetworkRecord>> vifs;
   for (const std::string& vif_ref : snap_record->VIFs) {
     auto vif = xapi::GetRecord<xapi::VifRecord>(src, vif_ref);
-    if (!vif.ok()) return fail(vif.status());
+    if (!vif.ok()) return fail(Advise(vif.status(), reading));
     auto net = xapi::GetRecord<xapi::NetworkRecord>(src, vif->network);
-    if (!net.ok()) return fail(net.status());
+    if (!net.ok()) return fail(Advise(net.status(), reading));
     vifs.emplace_back(std::move(*vif), std::move(*net));
   }
   std::vector<bool> alive(writers.size(), true);
-  auto drop = [&](size_t w, const Status& s) {
+  auto drop = [&](size_t w, const Status& s, const std::string& step) {
     TargetOutcome& o = out.targets[writer_target[w]];
-    o.status = Advise(s, {.pool = o.pool, .sr = o.sr, .vm = vm.name_label, .target = true});
+    o.status = Advise(
+        s, {.pool = o.pool, .sr = o.sr, .vm = vm.name_label, .operation = step, .target = true});
     XCR_LOG(WARN) << "VM '" << vm.name_label << "': target dropped: " << o.status.ToString();
     writers[w]->Abort().ok();
     alive[w] = false;
@@ -230,7 +257,7 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
     TaskId t = log_->Begin(vm_task, "prepare replica on " + TaskTarget(*writers[w]));
     Status s = writers[w]->Prepare(snap_record->raw, snap->uuid, sd, vifs, chain);
     log_->Fail(t, s);
-    if (!s.ok()) drop(w, s);
+    if (!s.ok()) drop(w, s, "preparing the replica on SR '" + writers[w]->sr_name() + "'");
   }
 
   // Transfer each disk once, fanned out to the live writers.
@@ -280,24 +307,30 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
                                                   : keeper.lost_status();
     }
     std::string_view scope = db.is_delta() ? keys::kDigestScopeDelta : keys::kDigestScopeFull;
+    // A failure of the export is the source's (named so, not blamed on the targets); an export
+    // stopped because every target had failed first is each target's own failure.
+    const bool source_failed = !source_status.ok() && !(r.stopped_by_targets && !cancel.load());
+    Status source_advised =
+        Advise(source_status, {.pool = source_pool,
+                               .vm = vm.name_label,
+                               .operation = "export of disk " + disks[i].userdevice});
     if (source_status.ok()) {
       log_->SetData(t, "digest", digest.Tagged());
       log_->SetData(t, "digest_scope", std::string(scope));
     }
     for (size_t k = 0; k < pipe.size(); ++k) {
-      Status s = source_status.ok() ? r.targets[k] : source_status;
+      Status s = source_failed ? SourceFailedForTarget(source_advised) : r.targets[k];
       if (s.ok()) writers[pipe_writer[k]]->SetDiskDigest(i, digest.Tagged(), scope);
       TaskId tt = target_tasks[k];
       log_->AddBytes(tt, s.ok() ? r.bytes : 0);
       log_->Fail(tt, s);
-      if (!s.ok()) drop(pipe_writer[k], s);
+      if (!s.ok()) {
+        drop(pipe_writer[k], s,
+             "import of disk " + disks[i].userdevice + " to SR '" +
+                 writers[pipe_writer[k]]->sr_name() + "'");
+      }
     }
-    log_->Fail(t,
-               source_status.ok()
-                   ? Status::OK()
-                   : Advise(source_status, {.pool = source_pool,
-                                            .vm = vm.name_label,
-                                            .operation = "export of disk " + disks[i].userdevice}));
+    log_->Fail(t, source_failed ? source_advised : source_status);
     if (!source_status.ok()) break;
   }
 
@@ -307,7 +340,7 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
     if (!alive[w]) continue;
     auto uuid = writers[w]->Finish();
     if (!uuid.ok()) {
-      drop(w, uuid.status());
+      drop(w, uuid.status(), "finishing the replica on SR '" + writers[w]->sr_name() + "'");
       continue;
     }
     out.targets[writer_target[w]].replica_uuid = *uuid;
@@ -325,7 +358,11 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
 
   // Mark the snapshot exported: from now on it is the base of the next delta.
   Status marked = MarkSnapshotExported(src, source, chain);
-  if (!marked.ok()) return fail(marked);
+  if (!marked.ok()) {
+    return fail(Advise(
+        marked,
+        {.pool = source_pool, .vm = vm.name_label, .operation = "marking the snapshot exported"}));
+  }
 
   // Retention: replicas per target, then source snapshots (never the new base).
   TaskId ret = log_->Begin(vm_task, "retention");

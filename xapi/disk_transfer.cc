@@ -384,7 +384,10 @@ class FanoutRing {
     for (;;) {
       if (cancel_ != nullptr && cancel_->load()) return Status::Cancelled("cancelled");
       if (!abort_.ok()) return abort_;
-      if (started_ && NoneLive()) return Status::Unavailable("every target failed");
+      if (started_ && NoneLive()) {
+        stopped_by_targets_ = true;
+        return Status::Unavailable("the export stopped: every target failed");
+      }
       uint64_t space = capacity_ - (write_ - MinRead());
       if (space > 0) {
         size_t off = static_cast<size_t>(write_ % capacity_);
@@ -477,6 +480,12 @@ class FanoutRing {
     cv_.notify_all();
   }
 
+  // The producer was told to stop because every target had failed (not a failure of its own).
+  bool StoppedByTargets() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopped_by_targets_;
+  }
+
  private:
   bool NoneLive() const {
     return std::none_of(live_.begin(), live_.begin() + static_cast<ptrdiff_t>(targets_),
@@ -505,11 +514,12 @@ class FanoutRing {
   std::vector<bool> live_;               // guarded by mu_
   size_t targets_;
   size_t observer_batch_;
-  Status abort_;          // guarded by mu_
-  bool started_ = false;  // guarded by mu_
-  uint64_t length_ = 0;   // guarded by mu_
-  bool closed_ = false;   // guarded by mu_
-  Status final_;          // guarded by mu_
+  Status abort_;                     // guarded by mu_
+  bool started_ = false;             // guarded by mu_
+  uint64_t length_ = 0;              // guarded by mu_
+  bool closed_ = false;              // guarded by mu_
+  bool stopped_by_targets_ = false;  // guarded by mu_
+  Status final_;                     // guarded by mu_
   const std::atomic<bool>* cancel_;
 };
 
@@ -721,6 +731,7 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
   // An observer failing after the last byte (its Finish) fails the transfer too.
   if (result.source.ok() && !observed.ok()) result.source = observed;
   result.bytes = meter.bytes();
+  result.stopped_by_targets = !result.source.ok() && ring.StoppedByTargets();
   if (!result.source.ok()) {
     // Nothing that came from a failed export counts as a success.
     for (auto& t : result.targets) {

@@ -95,6 +95,9 @@ struct PipeResult {
   Status source;                // the export's outcome
   std::vector<Status> targets;  // one per target, in order; OK only if source is OK too
   uint64_t bytes = 0;           // bytes exported
+  // The export stopped only because every target had failed first: `source` says so, and each
+  // target's status is that target's own failure (not the export's).
+  bool stopped_by_targets = false;
   // True when the export and at least one target succeeded.
   bool any_succeeded() const;
 };
