@@ -13,6 +13,7 @@
 #include "engine/pool_catalog.h"
 #include "engine/replica_metadata.h"
 #include "engine/retention.h"
+#include "engine/run_id.h"
 #include "engine/run_lease.h"
 #include "engine/source_snapshot.h"
 #include "xapi/api.h"
@@ -117,6 +118,7 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
   };
 
   // Check.
+  if (Status ids = CheckRunIds(options_.job_id, options_.schedule_id); !ids.ok()) return fail(ids);
   auto catalog = LoadPoolCatalog(src);
   if (!catalog.ok()) {
     return fail(Advise(catalog.status(), {.pool = source_pool, .operation = "listing its VMs"}));

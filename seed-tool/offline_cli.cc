@@ -10,6 +10,7 @@
 #include "cli/connect.h"
 #include "cli/exit_codes.h"
 #include "cli/progress_display.h"
+#include "engine/run_id.h"
 #include "seed-tool/offline_export.h"
 #include "seed-tool/offline_import.h"
 
@@ -78,6 +79,9 @@ int OfflineCommands::Export(const xapi::ClientFlags& client, const std::atomic<b
   if (vm_.empty()) return usage("export needs --vm");
   if (job_.empty()) return usage("export needs --job");
   if (schedule_.empty()) return usage("export needs --schedule");
+  for (const auto& [flag, id] : {std::pair{"--job", &job_}, std::pair{"--schedule", &schedule_}}) {
+    if (Status s = engine::CheckRunId(*id, flag); !s.ok()) return usage(s.message());
+  }
   if (export_dir_.size() != 1) return usage("export needs one folder DIR");
 
   ExportOptions opt;

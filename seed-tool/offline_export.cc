@@ -7,6 +7,7 @@
 #include "engine/other_config_keys.h"
 #include "engine/pool_catalog.h"
 #include "engine/replica_metadata.h"
+#include "engine/run_id.h"
 #include "engine/source_snapshot.h"
 #include "xapi/api.h"
 #include "xapi/disk_transfer.h"
@@ -104,6 +105,7 @@ Result<SeedManifest> ExportSeed(xapi::Connection& src, const ExportOptions& opt)
   if (opt.vm.empty() || opt.job_id.empty() || opt.schedule_id.empty() || opt.dir.empty()) {
     return Status::InvalidArgument("export needs a VM, a job id, a schedule id and a folder");
   }
+  XCR_RETURN_IF_ERROR(engine::CheckRunIds(opt.job_id, opt.schedule_id));
   XCR_RETURN_IF_ERROR(CheckSeedDir(env, opt.dir));
 
   const std::string pool = src.master_url();

@@ -3,6 +3,7 @@
 #include "engine/backup_datetime.h"
 #include "engine/other_config_keys.h"
 #include "engine/replica_writer.h"
+#include "engine/run_id.h"
 #include "vhd/format.h"
 #include "xapi/disk_transfer.h"
 
@@ -90,6 +91,7 @@ Result<ImportResult> ImportSeed(xapi::Connection& target, const ImportOptions& o
   XCR_ASSIGN_OR_RETURN(out.manifest, ReadSeedManifest(env, opt.dir));
   const SeedManifest& m = out.manifest;
   XCR_RETURN_IF_ERROR(VerifySeedFiles(env, opt.dir, m, opt.progress));
+  XCR_RETURN_IF_ERROR(engine::CheckRunIds(m.job_id, m.schedule_id).WithContext("seed manifest"));
 
   engine::RunIdentity id;
   id.job_id = m.job_id;

@@ -6,6 +6,7 @@
 #include "engine/backup_datetime.h"
 #include "engine/other_config_keys.h"
 #include "engine/replica_metadata.h"
+#include "engine/run_id.h"
 
 namespace xcr::seed {
 namespace {
@@ -291,6 +292,7 @@ Result<std::vector<Change>> PlanSeed(const SeedObjects& objects, const SeedReque
   if (req.job_id.empty() || req.schedule_id.empty()) {
     return Status::InvalidArgument("a seed needs a job id and a schedule id");
   }
+  XCR_RETURN_IF_ERROR(engine::CheckRunIds(req.job_id, req.schedule_id));
   // "[NOBAK]" disks are never replicated: the target need not have them.
   SeedObjects o = objects;
   std::vector<DiskView>& sd = o.snapshot.disks;

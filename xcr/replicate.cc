@@ -14,6 +14,7 @@
 #include "cli/progress_display.h"
 #include "cli/report.h"
 #include "engine/job_run.h"
+#include "engine/run_id.h"
 #include "engine/run_report_json.h"
 #include "engine/task_log.h"
 #include "engine/vm_replicator.h"
@@ -93,6 +94,11 @@ class Replicate : public Command {
       if (sr.empty()) return Usage("--target " + RedactUrl(url) + " has no --sr");
     }
 
+    for (const auto& [flag, id] :
+         {std::pair{"--job-id", &job_id_}, std::pair{"--schedule-id", &schedule_id_}}) {
+      if (app_->count(flag) == 0) continue;
+      if (Status s = CheckRunId(*id, flag); !s.ok()) return Usage(s.message());
+    }
     ReplicationOptions opt;
     opt.job_id = job_id_.empty() ? "xcr-cli" : job_id_;
     opt.schedule_id = schedule_id_.empty() ? opt.job_id : schedule_id_;

@@ -18,6 +18,7 @@
 #include "cli/connect.h"
 #include "cli/exit_codes.h"
 #include "cli/signals.h"
+#include "engine/run_id.h"
 #include "seed-tool/offline_cli.h"
 #include "seed-tool/seed_run.h"
 
@@ -66,6 +67,14 @@ int RunSeedCommand(const CLI::App& app, const xapi::ClientFlags& cflags,
   if (positional.size() == 6) sa.request = {positional[4], positional[5]};
   if (!undo && (sa.request.job_id.empty() || sa.request.schedule_id.empty())) {
     return cli::UsageError(app, "cr-seed", "JOB_ID and SCHEDULE_ID must not be empty");
+  }
+  if (positional.size() == 6) {
+    for (const auto& [name, id] : {std::pair{"JOB_ID", &sa.request.job_id},
+                                   std::pair{"SCHEDULE_ID", &sa.request.schedule_id}}) {
+      if (Status s = engine::CheckRunId(*id, name); !s.ok()) {
+        return cli::UsageError(app, "cr-seed", s.message());
+      }
+    }
   }
   sa.dry_run = dry_run;
 

@@ -38,6 +38,15 @@ set +e
 set -e
 [ "$rc" -eq 2 ] || fail "usage error exit $rc, want 2"
 
+# Job and schedule ids: a newline, tab, space or slash is refused (exit 2) naming the flag, before
+# anything is written (issue 15 item 8).
+expect_rc 2 "$XCR" replicate --source "$SRC" --vm sim-vm-1 --target "$DST" --sr "Local storage" \
+  --job-id $'job\nx'
+grep -q -- "--job-id 'job\\\\nx' holds a newline" "$work/o" || fail "newline id: $(cat "$work/o")"
+expect_rc 2 "$XCR" replicate --source "$SRC" --vm sim-vm-1 --target "$DST" --sr "Local storage" \
+  --job-id ok --schedule-id "a b"
+grep -q -- "--schedule-id 'a b' holds a space" "$work/o" || fail "space id: $(cat "$work/o")"
+
 run() { "$XCR" --credentials "$creds" "$@"; }
 run replicate --source "$SRC" --vm sim-vm-1 --target "$DST" --sr "Local storage" \
   --job-id cli-job --copy-retention 2 --json >"$work/r1.json"

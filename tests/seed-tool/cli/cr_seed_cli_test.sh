@@ -25,6 +25,11 @@ grep -q "unknown option --frobnicate" "$work/o" || fail "no unknown-option messa
 expect_rc 2 "$SEED" "https://root:secret@127.0.0.1:1" snap "http://127.0.0.1:2" vm job sched
 grep -q "credentials in a URL are refused" "$work/o" || fail "URL credentials: $(cat "$work/o")"
 grep -q "secret" "$work/o" && fail "the password was echoed"
+# Ids with a newline, tab, space or slash are refused before any connection, naming the argument.
+expect_rc 2 "$SEED" "http://127.0.0.1:1" snap "http://127.0.0.1:2" vm $'job\nx' sched
+grep -q "JOB_ID 'job\\\\nx' holds a newline" "$work/o" || fail "newline in JOB_ID: $(cat "$work/o")"
+expect_rc 2 "$SEED" "http://127.0.0.1:1" snap "http://127.0.0.1:2" vm job "a/b"
+grep -q "SCHEDULE_ID 'a/b' holds a slash" "$work/o" || fail "slash in SCHEDULE_ID: $(cat "$work/o")"
 
 # --- two pools ---
 start_sim src --populate 1 --disk-size 16M

@@ -21,6 +21,9 @@ export XCR_PASSWORD=xapi-sim
 expect_rc 2 "$SEED" export --source "$SRC" --vm sim-vm-1 "$work/seed"
 expect_rc 2 "$SEED" import "$work/seed"
 expect_rc 2 "$SEED" export --bogus x
+expect_rc 2 "$SEED" export --source "$SRC" --vm sim-vm-1 --job $'a\tb' --schedule s "$work/seed"
+grep -q -- "--job 'a\\\\tb' holds a tab" "$work/o" || fail "tab in --job: $(cat "$work/o")"
+[ ! -e "$work/seed" ] || fail "a refused export created its folder"
 expect_rc 0 "$SEED" export --help
 grep -q -- "--schedule" "$work/o" || fail "export --help does not document --schedule"
 expect_rc 0 "$SEED" import --help
