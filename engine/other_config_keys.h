@@ -50,6 +50,9 @@ inline constexpr std::string_view kLease = "xcr:lease";
 // "EXPIRY;RUN" (EXPIRY: Unix seconds). Whoever adds it first may remove-and-add kLease; one
 // left by a killed process is removed once EXPIRY has passed.
 inline constexpr std::string_view kLeaseGuard = "xcr:lease:guard";
+// On the throwaway clone a health check boots (engine/health_check.h): the uuid of the replica it
+// checks. The check destroys the clone at its end; one found later was left by a killed process.
+inline constexpr std::string_view kHealthCheckClone = "xcr:health_check";
 // On a replica VDI: the content digest of the stream its run imported, computed as it streamed
 // (engine/content_digest.h), "xcr-content-v2:<64 hex>". What it covers is kContentDigestScope.
 inline constexpr std::string_view kContentDigest = "xcr:content_digest";
