@@ -76,8 +76,9 @@ class DaemonApi : public net::HttpHandler {
   // Validation shared by create and edit: the job's field errors (pools known to the store,
   // smart mode allowed or not).
   Result<FieldErrors> CheckJob(const Job& job);
-  // Purges the job on the given pools (every stored pool if empty); 502 on a pool's failure.
-  Result<PurgeTotals> Purge(const std::string& job_id, const std::vector<std::string>& pools);
+  // Purges the job on the given pools (every stored pool if empty); the first pool's failure.
+  Result<PurgeTotals> Purge(const std::string& job_id, const std::string& job_name,
+                            const std::vector<std::string>& pools);
   // daemon_api_runs.cc
   net::HttpResponse ListRuns(const net::HttpRequest& req);
   net::HttpResponse GetRun(const std::string& id, const net::HttpRequest& req);

@@ -56,7 +56,8 @@ nlohmann::json JobStatusJson(const std::vector<const VmPlanStatus*>& vms,
 }
 
 net::HttpResponse PurgeErrorResponse(const Status& st) {
-  if (st.code() == StatusCode::kNotFound || st.code() == StatusCode::kNotSupported) {
+  if (st.code() == StatusCode::kNotFound || st.code() == StatusCode::kNotSupported ||
+      st.code() == StatusCode::kFailedPrecondition) {
     return ErrorResponse(st);
   }
   return PoolErrorResponse(st);
@@ -153,7 +154,7 @@ net::HttpResponse DaemonApi::PatchJob(const std::string& id, const net::HttpRequ
   return JsonResponse(200, JobToJson(job));
 }
 
-Result<PurgeTotals> DaemonApi::Purge(const std::string& job_id,
+Result<PurgeTotals> DaemonApi::Purge(const std::string& job_id, const std::string& job_name,
                                      const std::vector<std::string>& pool_ids) {
   std::vector<PoolConfig> pools;
   if (pool_ids.empty()) {
@@ -166,7 +167,7 @@ Result<PurgeTotals> DaemonApi::Purge(const std::string& job_id,
   }
   PurgeTotals total;
   for (const PoolConfig& pool : pools) {
-    auto t = pools_->PurgeJob(pool, job_id);
+    auto t = pools_->PurgeJob(pool, job_id, job_name);
     if (!t.ok())
       return t.status().WithContext("purging job " + job_id + " on pool '" + pool.name + "'");
     total.replicas += t->replicas;
@@ -184,7 +185,7 @@ net::HttpResponse DaemonApi::DeleteJob(const std::string& id, const net::HttpReq
   if (!st.ok()) return ErrorResponse(st);
   PurgeTotals purged;
   if (purging) {
-    auto t = Purge(id, {});
+    auto t = Purge(id, job->name, {});
     if (!t.ok()) {
       (void)control_->PutJob(*job);  // the job stays, planned as before
       return PurgeErrorResponse(t.status());
@@ -252,7 +253,7 @@ net::HttpResponse DaemonApi::PurgeLostJob(const net::HttpRequest& req) {
                                   "') is stored: delete it with purge (DELETE /api/jobs/" + job_id +
                                   "?purge=1)");
   }
-  auto t = Purge(job_id, pools);
+  auto t = Purge(job_id, "", pools);
   if (!t.ok()) return PurgeErrorResponse(t.status());
   return JsonResponse(200, {{"purged", PurgedJson(*t)}});
 }

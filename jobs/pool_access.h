@@ -4,7 +4,8 @@
 // (pool_access_xapi.h) does it over XAPI; the API's tests use a fake.
 //
 // Errors are the pool's (kUnavailable unreachable, kRemoteError a refused login, kPermissionDenied
-// a certificate that does not match): the API answers 502 for all of them.
+// a certificate that does not match): the API answers 502 for them (409 for a purge refused by a
+// live run).
 // Thread-safety: every method may be called from many threads at once.
 #ifndef XCR_JOBS_POOL_ACCESS_H_
 #define XCR_JOBS_POOL_ACCESS_H_
@@ -51,9 +52,11 @@ class PoolAccess {
   virtual Status CheckLogin(const PoolConfig& pool) = 0;
   virtual Result<PoolInventory> Inventory(const PoolConfig& pool) = 0;
   // Removes every replica and source snapshot written by job_id on the pool (found by
-  // xo:backup:job, so it works when the store lost the job). kNotSupported if this build has no
-  // purge.
-  virtual Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id) = 0;
+  // xo:backup:job, so it works when the store lost the job; job_name, "" if unknown, finds the
+  // untagged snapshots of killed runs: engine/job_purge.h). kFailedPrecondition while a run of
+  // the job holds its lease on the pool (nothing removed).
+  virtual Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id,
+                                       const std::string& job_name) = 0;
 };
 
 }  // namespace xcr::jobs

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "base/redact.h"
+#include "engine/job_purge.h"
+#include "jobs/pool_connector.h"
 #include "xapi/api.h"
 #include "xapi/http_curl.h"
 #include "xapi/http_url.h"
@@ -18,36 +20,13 @@ Result<std::string> XapiPoolAccess::ProbeFingerprint(const std::string& url) {
   return xapi::FormatFingerprint(*fp);
 }
 
-Result<std::unique_ptr<xapi::Connection>> XapiPoolAccess::Open(const PoolConfig& pool) {
-  xapi::TlsTrust trust = xapi::TlsTrust::SystemCa();
-  if (pool.insecure) {
-    trust = xapi::TlsTrust::Insecure();
-  } else if (!pool.fingerprint.empty()) {
-    XCR_ASSIGN_OR_RETURN(xapi::Fingerprint fp, xapi::ParseFingerprint(pool.fingerprint));
-    trust = xapi::TlsTrust::Pinned(fp);
-  }
-  if (pool.urls.empty()) return Status::InvalidArgument("pool '" + pool.name + "' has no URL");
-  std::string unreachable;
-  for (const std::string& url : pool.urls) {
-    xapi::PoolEndpoint endpoint{url, {pool.user, pool.password}, trust};
-    auto conn = xapi::Connect(endpoint);
-    if (conn.ok()) return conn;
-    if (conn.status().code() != StatusCode::kUnavailable) {
-      return conn.status().WithContext("pool '" + pool.name + "' (" + RedactUrl(url) + ")");
-    }
-    unreachable +=
-        (unreachable.empty() ? "" : "; ") + RedactUrl(url) + ": " + conn.status().message();
-  }
-  return Status::Unavailable("pool '" + pool.name + "': no URL answered: " + unreachable);
-}
-
 Status XapiPoolAccess::CheckLogin(const PoolConfig& pool) {
-  XCR_ASSIGN_OR_RETURN(auto conn, Open(pool));
+  XCR_ASSIGN_OR_RETURN(auto conn, ConnectPool(pool));
   return conn->Close();
 }
 
 Result<PoolInventory> XapiPoolAccess::Inventory(const PoolConfig& pool) {
-  XCR_ASSIGN_OR_RETURN(auto conn, Open(pool));
+  XCR_ASSIGN_OR_RETURN(auto conn, ConnectPool(pool));
   PoolInventory inv;
   XCR_ASSIGN_OR_RETURN(auto srs, xapi::GetAllRecords<xapi::SrRecord>(*conn));
   for (const auto& [ref, sr] : srs) {
@@ -74,10 +53,15 @@ Result<PoolInventory> XapiPoolAccess::Inventory(const PoolConfig& pool) {
   return inv;
 }
 
-Result<PurgeTotals> XapiPoolAccess::PurgeJob(const PoolConfig&, const std::string&) {
-  return Status::NotSupported(
-      "this build of the daemon cannot purge replicas yet; delete the job without purge and "
-      "remove its replicas (tagged xo:backup:job) by hand");
+Result<PurgeTotals> XapiPoolAccess::PurgeJob(const PoolConfig& pool, const std::string& job_id,
+                                             const std::string& job_name) {
+  XCR_ASSIGN_OR_RETURN(auto conn, ConnectPool(pool));
+  engine::PurgeOptions options;
+  options.job_name = job_name;
+  XCR_ASSIGN_OR_RETURN(engine::PurgeCounts counts, engine::PurgeJob(conn.get(), job_id, options));
+  (void)conn->Close();
+  return PurgeTotals{static_cast<uint64_t>(counts.replicas),
+                     static_cast<uint64_t>(counts.snapshots)};
 }
 
 }  // namespace xcr::jobs

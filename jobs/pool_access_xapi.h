@@ -1,6 +1,6 @@
 // XapiPoolAccess: PoolAccess over XAPI — probes certificates with xapi::ProbeFingerprint, logs in
-// with xapi::Connect (the pool's URLs in order, moving on only when one cannot be reached; its
-// pin, `insecure`, or the system CA store), lists SRs and VMs with get_all_records.
+// with ConnectPool (pool_connector.h: the pool's URLs in order; its pin, `insecure`, or the
+// system CA store), lists SRs and VMs with get_all_records, purges with engine::PurgeJob.
 // Thread-safety: stateless; every call opens its own connection.
 #ifndef XCR_JOBS_POOL_ACCESS_XAPI_H_
 #define XCR_JOBS_POOL_ACCESS_XAPI_H_
@@ -18,10 +18,8 @@ class XapiPoolAccess : public PoolAccess {
   Result<std::string> ProbeFingerprint(const std::string& url) override;
   Status CheckLogin(const PoolConfig& pool) override;
   Result<PoolInventory> Inventory(const PoolConfig& pool) override;
-  Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id) override;
-
- private:
-  Result<std::unique_ptr<xapi::Connection>> Open(const PoolConfig& pool);
+  Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id,
+                               const std::string& job_name) override;
 };
 
 }  // namespace xcr::jobs

@@ -82,7 +82,8 @@ class FakePools : public PoolAccess {
     if (!inventory_status.ok()) return inventory_status;
     return inventory;
   }
-  Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id) override {
+  Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id,
+                               const std::string&) override {
     purges.push_back({pool.id, job_id});
     if (!purge_status.ok()) return purge_status;
     return PurgeTotals{2, 1};

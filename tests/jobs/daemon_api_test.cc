@@ -442,6 +442,9 @@ TEST_F(DaemonApiTest, DeleteJobWhosePurgeFailsKeepsTheJob) {
   EXPECT_EQ(r.status, 502);
   EXPECT_EQ(StoredJobs(), 1u);
   EXPECT_EQ(control_.put_jobs.back(), id);  // planned again
+  pools_.purge_status = Status::FailedPrecondition("a run of job x for VM y is in progress");
+  EXPECT_EQ(Call("DELETE", "/api/jobs/" + id + "?purge=1").status, 409);
+  EXPECT_EQ(StoredJobs(), 1u);
 }
 
 TEST_F(DaemonApiTest, PurgeOfALostJob) {
