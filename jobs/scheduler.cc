@@ -40,6 +40,7 @@ void Scheduler::Emit(SchedulerEventKind kind, const std::string& job_id, const s
   e.job_id = job_id;
   e.vm_uuid = vm_uuid;
   e.run_id = run_id;
+  if (auto run = runs_.find(run_id); run != runs_.end()) e.trigger_id = run->second.trigger_id;
   e.schedule_id = schedule_id;
   e.message = std::move(message);
   // Skips of a busy VM or one in error, failures and cancellations are logged; the routine

@@ -30,6 +30,7 @@ struct SchedulerEvent {
   std::string job_id;
   std::string vm_uuid;
   uint64_t run_id = 0;      // 0 when no run exists (skips, firings)
+  uint64_t trigger_id = 0;  // the run's VmRun::trigger_id while the scheduler holds the run
   std::string schedule_id;  // kFired: the schedule; run events: the run's schedule
   std::string message;      // for people: "VM x is already being replicated by job y"
 };
