@@ -67,6 +67,12 @@ StringMap NonReplicationKeys(const Struct& record) {
   return out;
 }
 
+// The pool without its scheme: "dr-master" or "10.0.0.2:443".
+std::string PoolHost(const std::string& pool) {
+  size_t scheme = pool.find("://");
+  return scheme == std::string::npos ? pool : pool.substr(scheme + 3);
+}
+
 StringMap Blocked(std::string_view message) {
   return {{"start", std::string(message)}, {"start_on", std::string(message)}};
 }
@@ -216,8 +222,23 @@ Status ReplicaWriter::Prepare(
   return CreateVifs(source_vifs);
 }
 
-void ReplicaWriter::SetDiskDigest(size_t i, std::string digest, std::string_view scope) {
-  digests_.at(i) = {std::move(digest), std::string(scope)};
+std::string ReplicaWriter::progress_label() const {
+  return sr_name_ + " (" + PoolHost(target_.pool_label) + ")";
+}
+
+std::string ReplicaWriter::task_label() const {
+  return "SR '" + sr_name_ + "' (" + PoolHost(target_.pool_label) + ")";
+}
+
+xapi::PipeTarget ReplicaWriter::ImportTarget(size_t i) const {
+  return {target_.conn, disk_vdis_.at(i), progress_label()};
+}
+
+Status ReplicaWriter::TakeImportResult(size_t i, ImportResult result) {
+  if (result.status.ok() && !result.digest.empty()) {
+    digests_.at(i) = {std::move(result.digest), std::move(result.digest_scope)};
+  }
+  return result.status;
 }
 
 Result<std::string> ReplicaWriter::Finish() {

@@ -6,11 +6,16 @@
 //        └── error: target        └── error ──Abort──> [aborted]  <──error─┘
 //            dropped                  (replica VM and its new disks destroyed)
 //
+// After Prepare the writer hands out one import target per disk (ImportTarget: its own
+// connection and the disk's VDI) and takes each import's result back (TakeImportResult: the
+// status and the content digest of what streamed); the caller never reaches into its
+// connection or its disks.
+//
 // Prepare creates a protected VM named "[Importing…] ..." whose other_config and disks carry the
 // placeholder datetime 19700101T000000Z, then one disk per source disk: for a delta, a clone of
 // the base replica's disk (never a blank disk); for a full, a new disk of the source's size.
 // Finish writes the final keys on every disk (with the content digest of what was imported, when
-// the replicator recorded one), blocks start/start_on with XO's message, tags and
+// an import result brought one), blocks start/start_on with XO's message, tags and
 // renames the VM, and writes the VM's datetime LAST, in one set_other_config: until then the
 // replica never looks complete, and retention deletes it on a later run.
 //
@@ -29,6 +34,7 @@
 #include "engine/replica_metadata.h"
 #include "engine/retention.h"
 #include "xapi/connection.h"
+#include "xapi/disk_transfer.h"
 #include "xapi/records.h"
 
 namespace xcr::engine {
@@ -48,6 +54,13 @@ struct SourceDisk {
   bool bootable = false;
 };
 
+// What became of one disk's import, as the writer takes it back.
+struct ImportResult {
+  Status status;             // the import's outcome (the export's, if that failed first)
+  std::string digest;        // content digest of the stream imported (content_digest.h); "" = none
+  std::string digest_scope;  // keys::kDigestScopeFull or kDigestScopeDelta, with a digest
+};
+
 class ReplicaWriter {
  public:
   ReplicaWriter(TargetSpec target, RunIdentity id);
@@ -57,7 +70,11 @@ class ReplicaWriter {
   const std::string& sr_uuid() const { return sr_uuid_; }
   const std::string& sr_name() const { return sr_name_; }
   const std::string& pool_label() const { return target_.pool_label; }
-  xapi::Connection* conn() const { return target_.conn; }
+  // Names the target in progress rows: "fast-nvme (dr-master)" (the pool without its scheme).
+  std::string progress_label() const;
+  // Names the target in the task tree, where two pools may have SRs of the same name:
+  // "SR 'fast-nvme' (dr-master)".
+  std::string task_label() const;
   const TargetInventory& inventory() const { return inventory_; }
   // The run's time, when the replicator adjusted it after Resolve().
   void set_run_time(int64_t unix_seconds) { id_.run_unix_seconds = unix_seconds; }
@@ -68,11 +85,14 @@ class ReplicaWriter {
                  const std::vector<SourceDisk>& disks,
                  const std::vector<std::pair<xapi::VifRecord, xapi::NetworkRecord>>& source_vifs,
                  int delta_chain_length);
-  // The VDI ref on this target into which disk i is to be imported (after Prepare).
-  const std::string& disk_vdi(size_t i) const { return disk_vdis_[i]; }
-  // Records the content digest of the stream imported into disk i and its scope
-  // (keys::kDigestScopeFull / kDigestScopeDelta); Finish() writes them on the disk.
-  void SetDiskDigest(size_t i, std::string digest, std::string_view scope);
+  // Number of disks Prepare created (one per source disk, in order).
+  size_t disk_count() const { return disk_vdis_.size(); }
+  // Where disk i (< disk_count()) is to be imported: this target's connection, the disk's VDI,
+  // and progress_label().
+  xapi::PipeTarget ImportTarget(size_t i) const;
+  // Takes back the result of the import into disk i. A digest of a successful import is
+  // written on the disk by Finish(). Returns result.status (the caller drops a failed writer).
+  Status TakeImportResult(size_t i, ImportResult result);
 
   // Marks the replica complete (see the header comment). Returns its uuid.
   Result<std::string> Finish();

@@ -12,6 +12,12 @@
 //                                                                   ▼
 //                                    Finish writers ──> Mark snapshot exported ──> Retention
 //
+// Each step is a method of its own (Check, ResolveTargets, Snapshot, ChooseBase, PrepareWriters,
+// Transfer, FinishWriters, MarkExported, Retention) working on the run's state (vm_run_state.h);
+// the writers of the targets and their outcomes are a WriterSet (writer_set.h), the cancel and
+// timeout watch a VmWatchdog (vm_watchdog.h), the fan-out of one disk to the writers
+// vm_transfer_step.cc.
+//
 // Each disk's content digest (content_digest.h) is computed as it streams and recorded on the
 // export step of the log ("digest", "digest_scope": full or delta) and on every replica disk it
 // reached (keys::kContentDigest, kContentDigestScope).
@@ -32,6 +38,7 @@
 #include "base/status.h"
 #include "engine/replica_writer.h"
 #include "engine/task_log.h"
+#include "engine/writer_set.h"
 #include "xapi/connection.h"
 #include "xapi/disk_transfer.h"
 
@@ -50,13 +57,6 @@ struct ReplicationOptions {
   // entry per target (TargetProgress::label "SR-NAME (pool host)").
   std::function<void(const std::string& label, const xapi::TransferProgress&)> on_progress;
   Env* env = nullptr;  // clock; null = Env::Default()
-};
-
-struct TargetOutcome {
-  std::string pool;
-  std::string sr;
-  Status status;
-  std::string replica_uuid;  // on success
 };
 
 struct VmOutcome {
@@ -79,6 +79,20 @@ class VmReplicator {
   VmOutcome Run(const std::string& vm, TaskId parent);
 
  private:
+  struct RunState;  // vm_run_state.h
+
+  // The steps of Run, in order. A Status-returning step's error fails the VM.
+  Status Check(RunState& run);           // finds the VM, refuses what cannot be replicated
+  Status ResolveTargets(RunState& run);  // a writer per usable target; fails if none
+  Status Snapshot(RunState& run);        // the new source snapshot, tagged
+  void ChooseBase(RunState& run);        // delta base per disk, or full with the reason
+  Status PrepareWriters(RunState& run);  // the importing replica on each target
+  void Transfer(RunState& run);          // each disk once, fanned out to the live writers
+  Status TransferDisk(RunState& run, size_t disk);  // the export's outcome
+  Status FinishWriters(RunState& run);              // completes the replicas; fails if none is left
+  Status MarkExported(RunState& run);               // the snapshot becomes the next base
+  void Retention(RunState& run);                    // failures are logged, not fatal
+
   xapi::Connection* source_;
   std::vector<TargetSpec> targets_;
   ReplicationOptions options_;

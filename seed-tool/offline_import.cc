@@ -144,7 +144,7 @@ Result<ImportResult> ImportSeed(xapi::Connection& target, const ImportOptions& o
   for (size_t i = 0; i < m.disks.size(); ++i) {
     if (m.disks[i].name_description.empty()) continue;
     Status s = target
-                   .Call("VDI.set_name_description", {xapi::Value(writer.disk_vdi(i)),
+                   .Call("VDI.set_name_description", {xapi::Value(writer.ImportTarget(i).vdi),
                                                       xapi::Value(m.disks[i].name_description)})
                    .status();
     if (!s.ok()) return abort(s.WithContext("describe disk " + m.disks[i].userdevice));
@@ -163,7 +163,7 @@ Result<ImportResult> ImportSeed(xapi::Connection& target, const ImportOptions& o
         opt.progress(d.file, p.bytes, d.file_size);
       };
     }
-    Status s = xapi::ImportVdi(target, writer.disk_vdi(i), source, d.file_size, topt);
+    Status s = xapi::ImportVdi(target, writer.ImportTarget(i).vdi, source, d.file_size, topt);
     if (!s.ok()) {
       return abort(s.WithContext("import " + d.file + " onto SR '" + writer.sr_name() + "'"));
     }
