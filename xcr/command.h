@@ -35,6 +35,12 @@ std::unique_ptr<Command> NewReplicateCommand();
 std::unique_ptr<Command> NewReplicasCommand();
 std::unique_ptr<Command> NewCloneReplicaCommand();
 std::unique_ptr<Command> NewVerifyCommand();
+// The client commands of the daemon (xcr serve), over its Unix socket (xcr/daemon_session.h).
+std::unique_ptr<Command> NewPoolCommand();
+std::unique_ptr<Command> NewJobCommand();
+std::unique_ptr<Command> NewRunsCommand();
+std::unique_ptr<Command> NewRunCommand();
+std::unique_ptr<Command> NewStatusCommand();
 
 }  // namespace xcr::cmd
 

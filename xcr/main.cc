@@ -1,7 +1,9 @@
 // xcr: continuous replication for XenServer / XCP-ng — the command line (docs/user-guide.md).
 //
 //   xcr [CLIENT FLAGS] COMMAND [FLAGS] ...   COMMAND: demo, replicate, replicas, clone-replica,
-//                                            verify; `xcr COMMAND --help` for each
+//                                            verify (one-shot, straight to the pools); pool,
+//                                            job, runs, run, status (clients of the daemon);
+//                                            `xcr COMMAND --help` for each
 //
 // Exit status: 0 success, 1 failure, 2 usage error, 3 partial failure (replicate: some VMs or
 // targets failed, others succeeded), 130 interrupted (SIGINT/SIGTERM, after cleaning up).
@@ -36,6 +38,16 @@ constexpr char kUsage[] =
     "  verify [--source URL] --target URL REPLICA [--json]\n"
     "      re-export a replica and compare its content digest with the one its run recorded\n"
     "      (full copies) and, with --source, with its source snapshot's\n"
+    "daemon commands (the jobs of `xcr serve`, over its socket):\n"
+    "  pool add URL --user USER --password-file FILE [--fingerprint SHA256:..|--insecure]\n"
+    "       [--name NAME] | pool list | pool trust POOL | pool remove POOL | pool test POOL\n"
+    "  job create --name NAME --vm VM [--vm ..] --target URL --sr SR [--target URL --sr ..]\n"
+    "             --schedule CRON [--timezone TZ] [--copy-retention N] [--snapshot-retention N]\n"
+    "  job list | show JOB | edit JOB | enable JOB | disable JOB | delete JOB [--purge]\n"
+    "  job run JOB [--vm VM] [--wait] | job cancel JOB [--vm VM]\n"
+    "  runs [JOB] | run show ID | run wait ID\n"
+    "  status [JOB]      every protected VM: state, last success, lag, next run\n"
+    "      each with --socket PATH (else $XCR_SOCKET, else /var/lib/xcr/xcr.sock) and --json\n"
     "  xcr COMMAND --help   that command's flags; xcr --version\n";
 
 constexpr char kExitCodes[] =
@@ -55,6 +67,11 @@ int Main(int argc, char** argv) {
   commands.push_back(NewReplicasCommand());
   commands.push_back(NewCloneReplicaCommand());
   commands.push_back(NewVerifyCommand());
+  commands.push_back(NewPoolCommand());
+  commands.push_back(NewJobCommand());
+  commands.push_back(NewRunsCommand());
+  commands.push_back(NewRunCommand());
+  commands.push_back(NewStatusCommand());
   std::vector<CLI::App*> subs;
   for (auto& c : commands) subs.push_back(c->Register(&app));
   if (std::optional<int> rc = cli::Parse(&app, "xcr", args)) return *rc;

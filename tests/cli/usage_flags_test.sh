@@ -3,8 +3,10 @@
 # `TOOL --help` and `TOOL COMMAND --help`; each is then given as `--flag=x` followed by an
 # option nobody has, so nothing runs: the tool must complain about that option or about the
 # value, never "unknown option --flag". A flag shown in a command's help must be accepted by
-# that command; one shown in the tool's help by the tool or one of its commands.
-# usage: usage_flags_test.sh "TOOL [COMMAND...]" ...   (a quoted list per tool)
+# that command (or, for a command group, by one of its listed commands); one shown in the
+# tool's help by the tool or one of its commands.
+# usage: usage_flags_test.sh "TOOL [COMMAND...]" ...   (a quoted list per tool; a nested command
+# is written with colons: "pool:add" for `TOOL pool add`)
 set -uo pipefail
 fail() { echo "FAIL: $*" >&2; exit 1; }
 accepted() {  # flag, words... -> 0 when the parser knows the flag
@@ -24,10 +26,20 @@ for spec in "$@"; do
   top_help=$("$tool" --help) || fail "$tool --help exited non-zero"
   [ -n "$top_help" ] || fail "$tool --help printed nothing on stdout"
   for cmd in "${cmds[@]}"; do
-    help=$("$tool" "$cmd" --help 2>/dev/null) || fail "$tool $cmd --help exited non-zero"
-    [ -n "$help" ] || fail "$tool $cmd --help printed nothing on stdout"
+    read -r -a cw <<<"${cmd//:/ }"
+    help=$("$tool" "${cw[@]}" --help 2>/dev/null) || fail "$tool ${cw[*]} --help exited non-zero"
+    [ -n "$help" ] || fail "$tool ${cw[*]} --help printed nothing on stdout"
     for flag in $(flags_of <<<"$help"); do
-      accepted "$flag" "$tool" "$cmd" || fail "$tool $cmd --help shows $flag, which $tool $cmd refuses"
+      # A command group's help may show its commands' flags: one of them must accept it.
+      ok=1
+      accepted "$flag" "$tool" "${cw[@]}" && ok=0
+      for sub in "${cmds[@]}"; do
+        [ "$ok" -eq 0 ] && break
+        [[ "$sub" == "$cmd:"* ]] || continue
+        read -r -a sw <<<"${sub//:/ }"
+        accepted "$flag" "$tool" "${sw[@]}" && ok=0
+      done
+      [ "$ok" -eq 0 ] || fail "$tool ${cw[*]} --help shows $flag, which $tool ${cw[*]} refuses"
       checked=$((checked + 1))
     done
   done
@@ -36,7 +48,8 @@ for spec in "$@"; do
     accepted "$flag" "$tool" && ok=0
     for cmd in "${cmds[@]}"; do
       [ "$ok" -eq 0 ] && break
-      accepted "$flag" "$tool" "$cmd" && ok=0
+      read -r -a cw <<<"${cmd//:/ }"
+      accepted "$flag" "$tool" "${cw[@]}" && ok=0
     done
     [ "$ok" -eq 0 ] || fail "$tool --help shows $flag, which no command of $tool accepts"
     checked=$((checked + 1))
