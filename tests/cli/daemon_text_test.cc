@@ -105,14 +105,14 @@ TEST(DaemonTextTest, TaskTreeAsTheEngineWritesIt) {
                                 {"status", "success"},
                                 {"bytes", 1073741824},
                                 {"duration_s", 2.1},
-                                {"bytes_per_s", 511305630}},
+                                {"bytes_per_s", 536870912}},
                                {{"label", "retention"},
                                 {"status", "skipped"},
                                 {"data", {{"skipped", "a target failed"}}}}}}}});
   EXPECT_EQ(TaskTreeText(tasks),
             "✗ VM web-01: unavailable: SR sr-b unreachable\n"
             "  ✓ snapshot\n"
-            "  ✓ transfer to sr-a  1.00 GiB in 2.1 s (487.61 MiB/s)\n"
+            "  ✓ transfer to sr-a  1.00 GiB in 2.1 s (512.00 MiB/s)\n"
             "  - retention: a target failed\n");
 }
 
