@@ -17,6 +17,21 @@ Status XapiError(std::string code, std::vector<std::string> params) {
 }
 
 namespace {
+// A call's arguments after the session, for the debug call log: strings (cut at 60 characters),
+// "{..}" for a struct, "[..]" for an array, "#" for anything else.
+std::string ArgsSummary(const Array& params, size_t from) {
+  std::string out;
+  for (size_t i = from; i < params.size(); ++i) {
+    const Value& v = params[i];
+    std::string s = v.is_string()   ? v.string().substr(0, 60)
+                    : v.is_struct() ? "{..}"
+                    : v.is_array()  ? "[..]"
+                                    : "#";
+    out += " " + s;
+  }
+  return out;
+}
+
 Status TypeError(const Ctx& c, size_t i, const char* want) {
   return XapiError("FIELD_TYPE_ERROR",
                    {c.method + " argument " + std::to_string(i) + " (" + want + ")"});
@@ -396,6 +411,7 @@ Result<Value> Service::Dispatch(const std::string& method, const Array& params,
     session = params[0].is_string() ? params[0].string() : std::string();
     if (!SessionValidLocked(session)) return XapiError("SESSION_INVALID", {session});
   }
+  XCR_LOG(DEBUG) << "call " << method << ArgsSummary(params, spec.needs_session ? 1 : 0);
   if (!async) return RunLocked(name, params, session, lock, "");
   // Async: a pending task is returned at once; the call runs on a worker, after the method's
   // delay (progress advancing meanwhile), unless the task was cancelled by then.

@@ -388,6 +388,7 @@ void ServeExport(Service& svc, const net::HttpRequest& req, net::HttpConnection&
     p = Prepare(svc, req, false);
   }
   if (p.status != 200) return SendRefusal(conn, p);
+  XCR_LOG(DEBUG) << "transfer export " << p.uuid << " task " << p.task;
   std::vector<std::pair<std::string, std::string>> h = {
       {"Connection", "close"},
       {"task-id", p.task},
@@ -410,6 +411,7 @@ void ServeImport(Service& svc, const net::HttpRequest& req, net::HttpConnection&
   }
   if (p.status != 200) return SendRefusal(conn, p);
   if (p.task.empty()) return SendSimple(conn, 200, {}, "");  // the empty-body probe
+  XCR_LOG(DEBUG) << "transfer import " << p.uuid << " task " << p.task;
   std::string head = net::ResponseHead(200, {{"Connection", "close"}, {"task-id", p.task}});
   Status s = conn.WriteAll(
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(head.data()), head.size()));
