@@ -17,6 +17,8 @@ namespace {
 
 // How long a guard (held only for a few calls) may stay before anyone may remove it.
 constexpr int64_t kGuardSeconds = 60;
+constexpr int kReleaseAttempts = 3;
+constexpr uint64_t kReleaseRetryMicros = 200000;
 
 int64_t NowSeconds(Env* env) { return env->NowUnixMicros() / 1000000; }
 
@@ -64,7 +66,9 @@ Status WithGuard(LeaseStore& store, Env* env, const std::string& run_id,
     int64_t until = 0;
     bool stale = held.empty() || !ParseInt(held.substr(0, held.find(';')), &until) ||
                  until < NowSeconds(env);
-    if (!stale || attempt > 0) {
+    // A guard this run left when its removal failed is its own to remove.
+    bool ours = held.find(';') != std::string::npos && held.substr(held.find(';') + 1) == run_id;
+    if (!(stale || ours) || attempt > 0) {
       return Status::Unavailable("another xcr process is changing the run lease of VM '" +
                                  store.vm_label() + "' right now: try again");
     }
@@ -256,8 +260,15 @@ Status RunLease::Release() {
     if (ConfigValue(now, key) != info_.Encode()) return Status::OK();
     return store_->Remove(key);
   };
-  Status s = WithGuard(*store_, env_, info_.run_id, remove_if_ours);
-  if (s.code() == StatusCode::kUnavailable) s = remove_if_ours();  // guard busy: still ours?
+  // A call failing once (a pool hiccup) must not leave the lease for its whole ttl, refusing
+  // every next run until then: tried again a few times.
+  Status s;
+  for (int attempt = 0; attempt < kReleaseAttempts; ++attempt) {
+    if (attempt > 0) env_->SleepForMicros(kReleaseRetryMicros);
+    s = WithGuard(*store_, env_, info_.run_id, remove_if_ours);
+    if (s.code() == StatusCode::kUnavailable) s = remove_if_ours();  // guard busy: still ours?
+    if (s.ok()) break;
+  }
   if (!s.ok()) {
     XCR_LOG(WARN) << "VM '" << store_->vm_label()
                   << "': could not release the run lease: " << s.ToString()

@@ -101,7 +101,8 @@ class RunLease {
   // Pushes the expiry to now + ttl. kFailedPrecondition when the lease is no longer this run's
   // (expired and taken over, or removed by hand): the run must stop.
   Status Renew();
-  // Removes the lease if it is still this run's. Idempotent.
+  // Removes the lease if it is still this run's, trying again (3 times in all) when a call fails,
+  // so one failed call does not leave the lease for its whole ttl. Idempotent.
   Status Release();
 
   const LeaseInfo& info() const { return info_; }
