@@ -39,7 +39,21 @@ const char* LevelName(LogLevel l) {
   return "?";
 }
 
+thread_local ThreadLogBinding t_binding;
+
 }  // namespace
+
+ThreadLogBinding CurrentThreadLogBinding() { return t_binding; }
+
+ScopedThreadLogSink::ScopedThreadLogSink(std::shared_ptr<const LogSinkFn> sink,
+                                         bool also_process_sink)
+    : ScopedThreadLogSink(ThreadLogBinding{std::move(sink), also_process_sink}) {}
+
+ScopedThreadLogSink::ScopedThreadLogSink(ThreadLogBinding binding) : previous_(t_binding) {
+  t_binding = std::move(binding);
+}
+
+ScopedThreadLogSink::~ScopedThreadLogSink() { t_binding = std::move(previous_); }
 
 void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
 LogLevel GetLogLevel() { return static_cast<LogLevel>(g_level.load(std::memory_order_relaxed)); }
@@ -82,6 +96,10 @@ LogMessage::LogMessage(LogLevel level, const char* file, int line) : level_(leve
 
 LogMessage::~LogMessage() {
   std::string line = stream_.str();
+  if (t_binding.sink && *t_binding.sink) {
+    (*t_binding.sink)(level_, line);
+    if (!t_binding.also_process_sink) return;
+  }
   std::lock_guard<std::mutex> lock(SinkMutex());
   if (Sink()) {
     Sink()(level_, line);
