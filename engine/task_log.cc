@@ -43,15 +43,37 @@ std::string FormatBytes(uint64_t bytes) {
 
 TaskRecord& TaskLog::At(TaskId id) { return tasks_.at(id); }
 
-TaskId TaskLog::Add(TaskId parent, std::string label) {
+void TaskLog::SetListener(std::function<void(const TaskRecord&)> listener) {
   std::lock_guard<std::mutex> lock(mu_);
-  TaskRecord t;
-  t.id = tasks_.size();
-  t.parent = parent;
-  t.label = std::move(label);
-  if (parent != kNoParent) At(parent).children.push_back(t.id);
-  tasks_.push_back(std::move(t));
-  return tasks_.back().id;
+  listener_ = std::move(listener);
+}
+
+void TaskLog::Notify(TaskId id) const {
+  std::function<void(const TaskRecord&)> listener;
+  TaskRecord record;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!listener_) return;
+    listener = listener_;
+    record = tasks_.at(id);
+  }
+  listener(record);
+}
+
+TaskId TaskLog::Add(TaskId parent, std::string label) {
+  TaskId id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    TaskRecord t;
+    t.id = tasks_.size();
+    t.parent = parent;
+    t.label = std::move(label);
+    if (parent != kNoParent) At(parent).children.push_back(t.id);
+    tasks_.push_back(std::move(t));
+    id = tasks_.back().id;
+  }
+  Notify(id);
+  return id;
 }
 
 TaskId TaskLog::Begin(TaskId parent, std::string label) {
@@ -61,26 +83,35 @@ TaskId TaskLog::Begin(TaskId parent, std::string label) {
 }
 
 void TaskLog::Start(TaskId id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  TaskRecord& t = At(id);
-  t.status = TaskStatus::kRunning;
-  t.start_unix_us = env_->NowUnixMicros();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    TaskRecord& t = At(id);
+    t.status = TaskStatus::kRunning;
+    t.start_unix_us = env_->NowUnixMicros();
+  }
+  Notify(id);
 }
 
 void TaskLog::Succeed(TaskId id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  TaskRecord& t = At(id);
-  t.status = TaskStatus::kSuccess;
-  t.end_unix_us = env_->NowUnixMicros();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    TaskRecord& t = At(id);
+    t.status = TaskStatus::kSuccess;
+    t.end_unix_us = env_->NowUnixMicros();
+  }
+  Notify(id);
 }
 
 void TaskLog::Fail(TaskId id, const Status& status) {
   if (status.ok()) return Succeed(id);
-  std::lock_guard<std::mutex> lock(mu_);
-  TaskRecord& t = At(id);
-  t.status = TaskStatus::kFailure;
-  t.error = status.ToString();
-  t.end_unix_us = env_->NowUnixMicros();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    TaskRecord& t = At(id);
+    t.status = TaskStatus::kFailure;
+    t.error = status.ToString();
+    t.end_unix_us = env_->NowUnixMicros();
+  }
+  Notify(id);
 }
 
 Status TaskLog::End(TaskId id, const Status& status) {
@@ -89,21 +120,38 @@ Status TaskLog::End(TaskId id, const Status& status) {
 }
 
 void TaskLog::Skip(TaskId id, std::string reason) {
-  std::lock_guard<std::mutex> lock(mu_);
-  TaskRecord& t = At(id);
-  t.status = TaskStatus::kSkipped;
-  t.data["skipped"] = std::move(reason);
-  t.end_unix_us = env_->NowUnixMicros();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    TaskRecord& t = At(id);
+    t.status = TaskStatus::kSkipped;
+    t.data["skipped"] = std::move(reason);
+    t.end_unix_us = env_->NowUnixMicros();
+  }
+  Notify(id);
 }
 
 void TaskLog::AddBytes(TaskId id, uint64_t n) {
-  std::lock_guard<std::mutex> lock(mu_);
-  At(id).bytes += n;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    At(id).bytes += n;
+  }
+  Notify(id);
+}
+
+void TaskLog::SetBytes(TaskId id, uint64_t n) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    At(id).bytes = n;
+  }
+  Notify(id);
 }
 
 void TaskLog::SetData(TaskId id, const std::string& key, std::string value) {
-  std::lock_guard<std::mutex> lock(mu_);
-  At(id).data[key] = std::move(value);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    At(id).data[key] = std::move(value);
+  }
+  Notify(id);
 }
 
 TaskRecord TaskLog::Get(TaskId id) const {
@@ -127,36 +175,42 @@ double TaskLog::BytesPerSecond(const TaskRecord& t) const {
   return s > 0 ? static_cast<double>(t.bytes) / s : 0;
 }
 
+nlohmann::json TaskLog::Node(const std::vector<TaskRecord>& all, const TaskRecord& t) const {
+  nlohmann::json j;
+  j["label"] = t.label;
+  j["status"] = TaskStatusName(t.status);
+  if (t.start_unix_us) j["start"] = FormatRfc3339(t.start_unix_us);
+  if (t.end_unix_us) j["end"] = FormatRfc3339(t.end_unix_us);
+  double seconds = Seconds(t);
+  j["duration_s"] = std::round(seconds * 1000) / 1000;
+  if (!t.error.empty()) j["error"] = t.error;
+  if (!t.data.empty()) j["data"] = t.data;
+  nlohmann::json kids = nlohmann::json::array();
+  uint64_t children_bytes = 0;
+  for (TaskId c : t.children) {
+    kids.push_back(Node(all, all[c]));
+    children_bytes += kids.back()["bytes"].get<uint64_t>();
+  }
+  // A task that moved no bytes itself (a run, a VM) reports the sum of its children's.
+  uint64_t bytes = t.bytes ? t.bytes : children_bytes;
+  j["bytes"] = bytes;
+  j["bytes_per_s"] = seconds > 0 ? std::llround(static_cast<double>(bytes) / seconds) : 0;
+  j["children"] = std::move(kids);
+  return j;
+}
+
 std::string TaskLog::ToJson() const {
   std::vector<TaskRecord> all = Snapshot();
-  std::function<nlohmann::json(const TaskRecord&)> node = [&](const TaskRecord& t) {
-    nlohmann::json j;
-    j["label"] = t.label;
-    j["status"] = TaskStatusName(t.status);
-    if (t.start_unix_us) j["start"] = FormatRfc3339(t.start_unix_us);
-    if (t.end_unix_us) j["end"] = FormatRfc3339(t.end_unix_us);
-    double seconds = Seconds(t);
-    j["duration_s"] = std::round(seconds * 1000) / 1000;
-    if (!t.error.empty()) j["error"] = t.error;
-    if (!t.data.empty()) j["data"] = t.data;
-    nlohmann::json kids = nlohmann::json::array();
-    uint64_t children_bytes = 0;
-    for (TaskId c : t.children) {
-      kids.push_back(node(all[c]));
-      children_bytes += kids.back()["bytes"].get<uint64_t>();
-    }
-    // A task that moved no bytes itself (a run, a VM) reports the sum of its children's.
-    uint64_t bytes = t.bytes ? t.bytes : children_bytes;
-    j["bytes"] = bytes;
-    j["bytes_per_s"] = seconds > 0 ? std::llround(static_cast<double>(bytes) / seconds) : 0;
-    j["children"] = std::move(kids);
-    return j;
-  };
   nlohmann::json roots = nlohmann::json::array();
   for (const TaskRecord& t : all) {
-    if (t.parent == kNoParent) roots.push_back(node(t));
+    if (t.parent == kNoParent) roots.push_back(Node(all, t));
   }
   return roots.dump(2);
+}
+
+nlohmann::json TaskLog::SubtreeJson(TaskId id) const {
+  std::vector<TaskRecord> all = Snapshot();
+  return Node(all, all.at(id));
 }
 
 std::string TaskLog::ToText() const {

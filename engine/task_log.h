@@ -15,8 +15,10 @@
 #define XCR_ENGINE_TASK_LOG_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -60,7 +62,14 @@ class TaskLog {
   Status End(TaskId id, const Status& status);
   void Skip(TaskId id, std::string reason);
   void AddBytes(TaskId id, uint64_t n);
+  // Sets the bytes moved so far (a transfer's live count while it streams, then its total).
+  void SetBytes(TaskId id, uint64_t n);
   void SetData(TaskId id, const std::string& key, std::string value);
+
+  // Called after every change of a task (Add, Start, ..., SetBytes, SetData) with the task's
+  // new state, on the thread that changed it, outside the log's lock (so it may read the log).
+  // Set it before the log is shared between threads.
+  void SetListener(std::function<void(const TaskRecord&)> listener);
 
   TaskRecord Get(TaskId id) const;
   std::vector<TaskRecord> Snapshot() const;  // every task, in creation order
@@ -74,16 +83,21 @@ class TaskLog {
   // with milliseconds (UTC), durations rounded to milliseconds, rates to whole bytes/s; a task
   // that moved no bytes itself (a run, a VM) reports the sum of its children's.
   std::string ToJson() const;
+  // One task and its subtree, shaped as one root of ToJson (an object).
+  nlohmann::json SubtreeJson(TaskId id) const;
   // A human report, one line per task, indented by depth:
   //   "✓ transfer to sr-a  1.00 GiB in 2.1 s (487 MiB/s)" / "✗ ... : error".
   std::string ToText() const;
 
  private:
   TaskRecord& At(TaskId id);
+  void Notify(TaskId id) const;
+  nlohmann::json Node(const std::vector<TaskRecord>& all, const TaskRecord& t) const;
 
   Env* env_;
   mutable std::mutex mu_;
   std::vector<TaskRecord> tasks_;
+  std::function<void(const TaskRecord&)> listener_;
 };
 
 // "1.50 GiB", "512 B", "3.2 MiB" (binary units).

@@ -56,6 +56,11 @@ struct ReplicationOptions {
   // Called from the transfer thread: label "web-01 disk 0", progress of the export with one
   // entry per target (TargetProgress::label "SR-NAME (pool host)").
   std::function<void(const std::string& label, const xapi::TransferProgress&)> on_progress;
+  // The same progress keyed by the export step's task id (RunJob's observer). While a disk
+  // streams the log's export step and per-target steps carry the live byte counts.
+  std::function<void(TaskId export_task, const xapi::TransferProgress&)> on_task_progress;
+  // Why `cancel` was set, as the error of the cancelled steps; null: "cancelled".
+  std::function<std::string()> cancel_reason;
   Env* env = nullptr;  // clock; null = Env::Default()
 };
 

@@ -41,28 +41,32 @@ Status VmReplicator::TransferDisk(RunState& run, size_t disk) {
   topt.observer = &digest;
   topt.cancel = &run.cancel;
   topt.max_bytes_per_sec = options_.max_bytes_per_sec;
-  if (options_.on_progress) {
-    topt.progress = [this, label](const xapi::TransferProgress& p) {
-      options_.on_progress(label, p);
-    };
-  }
   // One step per target, running while the disk streams (its duration and rate are the pipe's).
   std::vector<TaskId> target_tasks;
   for (size_t w : pipe_writer) {
     target_tasks.push_back(log_->Begin(t, "transfer to " + writers.writer(w).task_label()));
   }
+  topt.progress = [this, label, t, &target_tasks](const xapi::TransferProgress& p) {
+    log_->SetBytes(t, p.bytes);  // live counts while the disk streams
+    for (size_t k = 0; k < p.targets.size() && k < target_tasks.size(); ++k) {
+      log_->SetBytes(target_tasks[k], p.targets[k].bytes);
+    }
+    if (options_.on_task_progress) options_.on_task_progress(t, p);
+    if (options_.on_progress) options_.on_progress(label, p);
+  };
   xapi::PipeResult r = xapi::PipeVdi(*source_, run.source->disks[disk].vdi.ref,
                                      db.is_delta() ? db.base->ref : std::string(), pipe, topt);
-  log_->AddBytes(t, r.bytes);
+  log_->SetBytes(t, r.bytes);
   run.out.bytes += r.bytes;
   if (db.is_delta()) run.out.delta = true;
   Status source_status = r.source;
   if (!source_status.ok() && run.cancel.load()) {
     Status lost = run.keeper->lost_status();
-    source_status = run.watchdog->timed_out()
-                        ? Status::Timeout("the VM did not finish within its timeout")
-                    : lost.ok() ? Status::Cancelled("cancelled")
-                                : lost;
+    source_status =
+        run.watchdog->timed_out() ? Status::Timeout("the VM did not finish within its timeout")
+        : lost.ok()
+            ? Status::Cancelled(options_.cancel_reason ? options_.cancel_reason() : "cancelled")
+            : lost;
   }
   std::string_view scope = db.is_delta() ? keys::kDigestScopeDelta : keys::kDigestScopeFull;
   // A failure of the export is the source's (named so, not blamed on the targets); an export
@@ -84,7 +88,7 @@ Status VmReplicator::TransferDisk(RunState& run, size_t disk) {
       result.digest_scope = std::string(scope);
     }
     Status s = writer.TakeImportResult(disk, std::move(result));
-    log_->AddBytes(target_tasks[k], s.ok() ? r.bytes : 0);
+    log_->SetBytes(target_tasks[k], s.ok() ? r.bytes : 0);
     log_->Fail(target_tasks[k], s);
     if (!s.ok()) {
       writers.Drop(pipe_writer[k], s,

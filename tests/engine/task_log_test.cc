@@ -64,6 +64,31 @@ TEST(TaskLogTest, SkipKeepsReason) {
   EXPECT_NE(log.ToText().find("- retention: run failed"), std::string::npos);
 }
 
+// Live byte counts replace each other; every change reaches the listener with the task's id;
+// a subtree renders as one root of ToJson.
+TEST(TaskLogTest, SetBytesListenerAndSubtree) {
+  testing::FakeClockEnv env;
+  TaskLog log(&env);
+  std::vector<std::pair<TaskId, uint64_t>> seen;
+  log.SetListener([&](const TaskRecord& t) { seen.emplace_back(t.id, t.bytes); });
+  TaskId run = log.Begin(kNoParent, "run");
+  TaskId vm = log.Begin(run, "VM web-01");
+  TaskId disk = log.Begin(vm, "full export of disk 0");
+  log.SetBytes(disk, 100);
+  log.SetBytes(disk, 300);
+  EXPECT_EQ(log.Get(disk).bytes, 300u);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back(), std::make_pair(disk, uint64_t{300}));
+  log.Succeed(disk);
+  EXPECT_EQ(seen.back().first, disk);
+  nlohmann::json sub = log.SubtreeJson(vm);
+  EXPECT_EQ(sub["label"], "VM web-01");
+  EXPECT_EQ(sub["bytes"], 300);
+  ASSERT_EQ(sub["children"].size(), 1u);
+  EXPECT_EQ(sub["children"][0]["status"], "success");
+  EXPECT_EQ(nlohmann::json::parse(log.ToJson())[0]["children"][0], sub);
+}
+
 TEST(FormatBytesTest, BinaryUnits) {
   EXPECT_EQ(FormatBytes(0), "0 B");
   EXPECT_EQ(FormatBytes(1023), "1023 B");
