@@ -15,6 +15,7 @@
 #include "cli/report.h"
 #include "engine/job_run.h"
 #include "engine/run_id.h"
+#include "engine/run_job.h"
 #include "engine/run_report_json.h"
 #include "engine/task_log.h"
 #include "engine/vm_replicator.h"
@@ -112,27 +113,35 @@ class Replicate : public Command {
     auto source = cli::Connect(context.client, source_, "source pool");
     if (!source.ok()) return cli::Fail("xcr", source.status(), json_);
     std::map<std::string, std::unique_ptr<xapi::Connection>> pools;
-    std::vector<TargetSpec> targets;
+    FixedConnector connector;
+    connector.Add(source_, source->get());
+    JobSpec spec;
+    spec.vms = vms_;
+    spec.source_pool = source_;
+    spec.concurrency = concurrency_;
     for (const auto& [url, sr] : pairs) {
       if (!pools.count(url)) {
         auto c = cli::Connect(context.client, url, "target pool");
         if (!c.ok()) return cli::Fail("xcr", c.status(), json_);
         pools[url] = std::move(*c);
       }
-      targets.push_back({pools[url].get(), sr, url});
+      // A target on the source pool's URL uses its own connection, as before.
+      connector.Add("target " + url, pools[url].get());
+      spec.targets.push_back({"target " + url, sr, url});
     }
 
     cli::ProgressDisplay display(!json_, isatty(STDERR_FILENO));
     opt.on_progress = [&](const std::string& l, const xapi::TransferProgress& p) {
       display.Update(l, p);
     };
-    TaskLog log(Env::Default());
-    TaskId run = log.Begin(kNoParent, "replication run of job " + opt.job_id);
-    JobOutcome job = RunVms(source->get(), targets, vms_, opt, concurrency_, &log, run);
-    log.End(run, job.ok() ? Status::OK()
-                          : Status::Unavailable(std::to_string(job.failed()) + " of " +
-                                                std::to_string(job.vms.size()) + " VM(s) failed"))
-        .ok();
+    spec.options = opt;
+    Result<JobReport> report = RunJob(spec, connector, nullptr, nullptr);
+    if (!report.ok()) {
+      display.Done();
+      return cli::Fail("xcr", report.status(), json_);
+    }
+    const JobOutcome& job = report->outcome;
+    const TaskLog& log = *report->log;
     display.Done();
     int rc = ExitCodeOf(job);
     if (json_) {
