@@ -22,7 +22,9 @@
 //             consecutive_failures 0 — or, for a target that failed while another succeeded,
 //             state error with its message and the previous last success kept;
 //   kFailure: state error, error = the failure, consecutive_failures = previous + 1, the
-//             previous last success kept (read from Store::ListVmStates);
+//             previous last success kept (read from Store::ListVmStates) — also when the run
+//             failed before the engine ran (pool unreachable, VM on no stored pool), but not
+//             when the job itself is gone (empty);
 //   kCancelled: empty (the VM's state is unchanged).
 // next_run_us is copied from the stored state (the scheduler owns it).
 //
@@ -34,11 +36,13 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/env.h"
@@ -46,6 +50,10 @@
 #include "jobs/scheduler_run.h"
 #include "jobs/store.h"
 #include "jobs/store_records.h"
+
+namespace xcr::engine {
+class RunObserver;
+}  // namespace xcr::engine
 
 namespace xcr::jobs {
 
@@ -104,7 +112,12 @@ class EngineLauncher : public VmRunLauncher {
  private:
   struct Active;
   void Work(std::shared_ptr<Active> active);
-  VmRunResult Execute(Active& active);
+  VmRunResult Execute(Active& active, engine::RunObserver* observer);
+  // One state per target SR of the job, from the previous stored ones and each target's status.
+  std::vector<VmTargetState> TargetStates(const Job& job, const std::string& vm_uuid,
+                                          const std::string& vm_name,
+                                          const std::function<Status(size_t)>& status_of,
+                                          const std::string& snapshot_uuid, uint64_t bytes);
 
   Store* store_;
   PoolConnector* pools_;
@@ -114,6 +127,7 @@ class EngineLauncher : public VmRunLauncher {
   mutable std::mutex mu_;
   std::condition_variable idle_;
   std::map<uint64_t, std::shared_ptr<Active>> active_;  // by VmRun::id; guarded by mu_
+  std::vector<std::thread> finished_;  // workers that ended, to join; guarded by mu_
 };
 
 }  // namespace xcr::jobs
