@@ -290,7 +290,7 @@ Result<std::unique_ptr<RunLease>> AcquireVmLease(xapi::Connection& conn, const s
 LeaseKeeper::LeaseKeeper(std::unique_ptr<RunLease> lease, const std::atomic<bool>* external,
                          uint64_t poll_micros)
     : lease_(std::move(lease)), external_(external) {
-  thread_ = std::thread([this, poll_micros] {
+  thread_ = std::thread(InheritLogSink([this, poll_micros] {
     Env* env = lease_->env();
     int64_t period = std::max<int64_t>(lease_->ttl_seconds() / 3, 1) * 1000000;
     int64_t next = env->NowUnixMicros() + period;
@@ -314,7 +314,7 @@ LeaseKeeper::LeaseKeeper(std::unique_ptr<RunLease> lease, const std::atomic<bool
       }
       env->SleepForMicros(poll_micros);
     }
-  });
+  }));
 }
 
 LeaseKeeper::~LeaseKeeper() {

@@ -677,7 +677,7 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
   // The targets start at once: each creates its task and learns where to send (the redirect
   // probe) while the export's header and BAT are on their way, then waits for the length.
   for (size_t i = 0; i < targets.size(); ++i) {
-    threads.emplace_back([&, i] {
+    threads.emplace_back(InheritLogSink([&, i] {
       RingImportSource src(&ring, i);
       result.targets[i] = ImportFrom(
           *targets[i].conn, targets[i].vdi, src, [&ring] { return ring.WaitStart(); },
@@ -689,10 +689,10 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
         XCR_LOG(WARN) << "pipe target " << i << " (VDI " << targets[i].vdi
                       << ") failed and is dropped: " << result.targets[i].ToString();
       }
-    });
+    }));
   }
   auto start_observer = [&] {
-    threads.emplace_back([&, id = targets.size()] {
+    threads.emplace_back(InheritLogSink([&, id = targets.size()] {
       for (;;) {
         Result<std::span<const uint8_t>> got = ring.Peek(id, chunk);
         if (!got.ok()) return;  // the export failed and reports why
@@ -709,7 +709,7 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
         }
         if (got->empty() || !observed.ok()) return;
       }
-    });
+    }));
   };
 
   RingDestination dest(ring, parser, [&](uint64_t length) {
