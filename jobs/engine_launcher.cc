@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "base/logging.h"
+#include "engine/health_check.h"
 #include "engine/run_job.h"
 #include "engine/task_log.h"
 #include "xapi/api.h"
@@ -353,24 +354,55 @@ VmRunResult EngineLauncher::Execute(Active& active, engine::RunObserver* observe
     result.message = vm.status.message();
   }
 
-  // Health check: RunHealthCheck (engine/health_check.h) is not available yet.
+  // Health check of the new replica on the first target that has one.
+  Status health;
+  size_t health_target = job->srs.size();
   if (job->health_check.enabled && vm_task != engine::kNoParent) {
-    engine::TaskId hc = log.Add(vm_task, "health check");
-    log.Skip(hc, result.outcome == RunOutcome::kSuccess
-                     ? "not run: health checks are not available in this version of xcr yet"
-                     : "not run: the replication did not succeed");
+    for (size_t k = 0; k < vm.targets.size() && k < job->srs.size(); ++k) {
+      if (!vm.targets[k].replica_uuid.empty()) {
+        health_target = k;
+        break;
+      }
+    }
+    if (result.outcome != RunOutcome::kSuccess || health_target == job->srs.size()) {
+      log.Skip(log.Add(vm_task, "health check"), "not run: the replication did not succeed");
+    } else {
+      Result<xapi::Connection*> target = conns.Connect(job->srs[health_target].pool);
+      health = target.ok() ? engine::RunHealthCheck(*target, vm.targets[health_target].replica_uuid,
+                                                    job->health_check.timeout_ms * 1000, &log,
+                                                    vm_task, active.cancel->VmFlag(run.vm_uuid),
+                                                    {.env = options_.env})
+                           : target.status();
+      if (!target.ok()) log.Fail(log.Add(vm_task, "health check"), health);
+      if (!health.ok()) {
+        if (active.cancel->cancelled()) {
+          result.outcome = RunOutcome::kCancelled;
+          result.message = active.cancel->ReasonFor(run.vm_uuid);
+        } else {
+          result.outcome = RunOutcome::kFailure;
+          result.message = "replicated, but the health check failed: " + health.message();
+        }
+      }
+    }
   }
   result.tasks = vm_task == engine::kNoParent ? FailedVmTree(env_, run.vm_uuid, vm.status)
                                               : nlohmann::json::array({log.SubtreeJson(vm_task)});
 
-  // Per-target states (not for a cancelled run: the VM's state is unchanged).
-  if (result.outcome != RunOutcome::kCancelled) {
+  // Per-target states (not for a run cancelled before its replicas were complete: the VM's
+  // state is unchanged).
+  if (vm.status.ok() || result.outcome != RunOutcome::kCancelled) {
     result.targets = TargetStates(
         *job, run.vm_uuid, result.vm_name,
         [&](size_t k) {
           return k < vm.targets.size() && vm.status.ok() ? vm.targets[k].status : vm.status;
         },
         vm.snapshot_uuid, vm.bytes);
+  }
+  if (!health.ok() && health_target < result.targets.size() && !active.cancel->cancelled()) {
+    VmTargetState& checked = result.targets[health_target];
+    checked.state = VmState::kError;
+    checked.error = result.message;
+    ++checked.consecutive_failures;
   }
   return result;
 }

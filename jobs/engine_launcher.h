@@ -9,7 +9,10 @@
 //                RunJob(the VM, the schedule's retentions, the job's timeout and rate)
 //                   │  OnVmRunProgress(task tree) at most every progress_interval_us
 //                   ▼
-//                health check (job.health_check.enabled) ──> OnVmRunEnded (exactly once)
+//                health check (job.health_check.enabled: engine/health_check.h on the first
+//                   │  target with the new replica; its task joins the VM's)
+//                   ▼
+//                OnVmRunEnded (exactly once)
 //
 // A failure before the engine runs (job or schedule gone, pool unreachable, VM on no stored
 // pool) ends the run as kFailure with a message naming what is missing. CancelRun(run) cancels
@@ -25,7 +28,11 @@
 //             previous last success kept (read from Store::ListVmStates) — also when the run
 //             failed before the engine ran (pool unreachable, VM on no stored pool), but not
 //             when the job itself is gone (empty);
-//   kCancelled: empty (the VM's state is unchanged).
+//   kCancelled: empty (the VM's state is unchanged) — unless the replicas were complete when
+//             the cancel came (during the health check): then as kSuccess.
+// A failed health check makes the run kFailure ("replicated, but the health check failed:
+// ..."); the checked target's state is error with that message, its last success (the new
+// replica) recorded all the same.
 // next_run_us is copied from the stored state (the scheduler owns it).
 //
 // Thread-safety: StartRun/CancelRun/CancelAll/WaitIdle may be called from any thread. The sink

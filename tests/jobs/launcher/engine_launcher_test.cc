@@ -307,6 +307,38 @@ TEST_F(EngineLauncherTest, CancelAllThenWaitIdleReturns) {
   EXPECT_EQ(Replicas(vms_[1]), 0u);
 }
 
+TEST_F(EngineLauncherTest, HealthCheckRunsAfterTheReplication) {
+  job_.health_check.enabled = true;
+  job_.health_check.timeout_ms = 60'000;
+  ASSERT_OK(store_->PutJob(job_));
+  Launcher().StartRun(Run(1));
+  VmRunResult r = sink_.WaitEnd(1);
+  ASSERT_EQ(r.outcome, RunOutcome::kSuccess) << r.message << "\n" << r.tasks.dump(2);
+  bool checked = false;
+  for (const nlohmann::json& t : r.tasks.at(0).at("children")) {
+    if (t.at("label") == "health check") checked = t.at("status") == "success";
+  }
+  EXPECT_TRUE(checked) << r.tasks.dump(2);
+  EXPECT_EQ(Replicas(vms_[0]), 1u);  // the clone is gone, the replica stays
+}
+
+TEST_F(EngineLauncherTest, AFailedHealthCheckFailsTheRunAndKeepsTheReplica) {
+  job_.health_check.enabled = true;
+  job_.health_check.timeout_ms = 1'000;
+  ASSERT_OK(store_->PutJob(job_));
+  ASSERT_OK(dst_conn_->Call("sim.fault_guest_silent", {xapi::Value(true)}).status());
+  Launcher().StartRun(Run(1));
+  VmRunResult r = sink_.WaitEnd(1);
+  ASSERT_EQ(r.outcome, RunOutcome::kFailure) << r.tasks.dump(2);
+  EXPECT_NE(r.message.find("replicated, but the health check failed"), std::string::npos)
+      << r.message;
+  ASSERT_EQ(r.targets.size(), 1u);
+  EXPECT_EQ(r.targets[0].state, VmState::kError);
+  EXPECT_GT(r.targets[0].last_success_us, 0);  // the replica itself is complete
+  EXPECT_FALSE(r.targets[0].last_snapshot_uuid.empty());
+  EXPECT_EQ(Replicas(vms_[0]), 1u);
+}
+
 TEST_F(EngineLauncherTest, AVmOnNoStoredPoolFailsNamingIt) {
   VmRun r = Run(1);
   r.vm_uuid = "99999999-9999-4999-8999-999999999999";
