@@ -41,6 +41,8 @@ std::unique_ptr<Command> NewJobCommand();
 std::unique_ptr<Command> NewRunsCommand();
 std::unique_ptr<Command> NewRunCommand();
 std::unique_ptr<Command> NewStatusCommand();
+// The daemon itself (xcr/serve.cc).
+std::unique_ptr<Command> NewServeCommand();
 
 }  // namespace xcr::cmd
 

@@ -3,6 +3,7 @@
 //   xcr [CLIENT FLAGS] COMMAND [FLAGS] ...   COMMAND: demo, replicate, replicas, clone-replica,
 //                                            verify (one-shot, straight to the pools); pool,
 //                                            job, runs, run, status (clients of the daemon);
+//                                            serve (the daemon);
 //                                            `xcr COMMAND --help` for each
 //
 // Exit status: 0 success, 1 failure, 2 usage error, 3 partial failure (replicate: some VMs or
@@ -38,6 +39,8 @@ constexpr char kUsage[] =
     "  verify [--source URL] --target URL REPLICA [--json]\n"
     "      re-export a replica and compare its content digest with the one its run recorded\n"
     "      (full copies) and, with --source, with its source snapshot's\n"
+    "  serve [--state-dir DIR] [--socket PATH]\n"
+    "      the daemon: runs the stored jobs on their schedules, JSON API on a Unix socket\n"
     "daemon commands (the jobs of `xcr serve`, over its socket):\n"
     "  pool add URL --user USER --password-file FILE [--fingerprint SHA256:..|--insecure]\n"
     "       [--name NAME] | pool list | pool trust POOL | pool remove POOL | pool test POOL\n"
@@ -72,6 +75,7 @@ int Main(int argc, char** argv) {
   commands.push_back(NewRunsCommand());
   commands.push_back(NewRunCommand());
   commands.push_back(NewStatusCommand());
+  commands.push_back(NewServeCommand());
   std::vector<CLI::App*> subs;
   for (auto& c : commands) subs.push_back(c->Register(&app));
   if (std::optional<int> rc = cli::Parse(&app, "xcr", args)) return *rc;
