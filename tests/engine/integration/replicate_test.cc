@@ -9,6 +9,7 @@
 #include "engine/job_run.h"
 #include "engine/other_config_keys.h"
 #include "engine/replica_ops.h"
+#include "engine/run_job.h"
 #include "engine/vm_replicator.h"
 #include "tests/engine/integration/sim_pools.h"
 
@@ -386,8 +387,18 @@ TEST(JobRunTest, SeveralVmsConcurrentlyEachReplicatedAndVerified) {
   ReplicationOptions o;
   o.job_id = "job-many";
   o.schedule_id = "s";
-  TaskLog log(Env::Default());
-  JobOutcome out = RunVms(&src.conn(), {{&dst.conn(), sr, "dr"}}, vms, o, 2, &log, kNoParent);
+  FixedConnector pools;
+  pools.Add("src", &src.conn());
+  pools.Add("dst", &dst.conn());
+  JobSpec spec;
+  spec.vms = vms;
+  spec.source_pool = "src";
+  spec.targets = {{"dst", sr, "dr"}};
+  spec.concurrency = 2;
+  spec.options = o;
+  ASSERT_OK_AND_ASSIGN(JobReport report, RunJob(spec, pools, nullptr, nullptr));
+  const JobOutcome& out = report.outcome;
+  const TaskLog& log = *report.log;
   ASSERT_EQ(out.vms.size(), 4u);
   EXPECT_EQ(out.failed(), 1u);
   EXPECT_EQ(out.vms[3].status.code(), StatusCode::kNotFound);
