@@ -5,6 +5,8 @@
 #include <future>
 
 #include "base/logging.h"
+#include "jobs/report_mail.h"
+#include "jobs/report_sender.h"
 
 namespace xcr::jobs {
 
@@ -151,6 +153,8 @@ void Daemon::Loop() {
     ResolveDueSmartJobs();
     scheduler_->Tick();
   }
+  for (auto& report : reports_) report.wait();
+  reports_.clear();
   std::deque<std::function<void()>> rest;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -298,6 +302,42 @@ void Daemon::Finish(const RunRecord& record) {
     live_.erase(record.id);
   }
   live_cv_.notify_all();
+  SendReport(record);
+}
+
+void Daemon::SendReport(const RunRecord& record) {
+  reports_.remove_if([](std::future<void>& f) {
+    return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  });
+  auto job = jobs_.find(record.job_id);
+  if (job == jobs_.end() || job->second.report.when == ReportWhen::kNever) return;
+  if (job->second.report.when == ReportWhen::kFailure && record.result == RunResult::kSuccess) {
+    return;
+  }
+  auto states = store_->ListVmStates(record.job_id);
+  if (!states.ok()) {
+    XCR_LOG(WARN) << "report of run " << record.id << ": " << states.status().ToString();
+    return;
+  }
+  auto send = options_.send_report;
+  if (!send) {
+    SmtpSettings smtp;
+    if (auto url = store_->GetSetting(std::string(kSettingSmtpUrl)); url.ok()) smtp.url = *url;
+    if (auto from = store_->GetSetting(std::string(kSettingSmtpFrom)); from.ok()) {
+      smtp.from = *from;
+    }
+    send = [smtp](const Job& j, const RunRecord& r, std::span<const VmTargetState> s) {
+      return SendRunReport(j, r, s, smtp);
+    };
+  }
+  reports_.push_back(std::async(
+      std::launch::async, [send, job = job->second, record, states = std::move(*states)] {
+        Status st = send(job, record, states);
+        if (!st.ok()) {
+          XCR_LOG(WARN) << "report of run " << record.id << " of job '" << job.name
+                        << "' not delivered: " << st.ToString();
+        }
+      }));
 }
 
 void Daemon::Publish(const std::string& record_id) {

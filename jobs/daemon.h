@@ -16,7 +16,8 @@
 // What it persists: a schedule's firing (kFired -> PutScheduleFire); one RunRecord per trigger
 // (daemon_runs.h), saved when its first VM run is queued and finished (FinishRun) when its last
 // ended; each VM run's log lines (AppendRunLog) and target states (PutVmStates, with the
-// scheduler's next run).
+// scheduler's next run). A finished run's report is sent (report_sender.h) off the loop; Stop
+// waits for the reports under way.
 //
 // Thread-safety: the DaemonControl and VmRunSink methods may be called from any thread; Start
 // and Stop from one controlling thread.
@@ -27,9 +28,12 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +53,10 @@ struct DaemonOptions {
   // Smart mode: a job's VMs now (ResolveJobVms over the stored pools). Called on the loop
   // before a smart job's schedule fires and before its run now. Null: smart jobs get no VMs.
   std::function<Result<std::vector<std::string>>(const Job&)> resolve_vms;
+  // Sends a finished run's report (the job's reportWhen decides whether anything goes out), on
+  // a thread of its own; a failure is logged, never changes the run. Null: SendRunReport with
+  // the store's smtp.url and smtp.from settings.
+  std::function<Status(const Job&, const RunRecord&, std::span<const VmTargetState>)> send_report;
   // The longest the loop sleeps without a poke (the wall clock may have been stepped).
   int64_t max_sleep_us = int64_t{3600} * 1000000;
 };
@@ -102,6 +110,7 @@ class Daemon : public DaemonControl, public VmRunSink, private SchedulerObserver
   void SweepDropped();  // records of queued runs the scheduler dropped silently
   void HandleEnded(const VmRun& run, const VmRunResult& result);
   void Finish(const RunRecord& record);
+  void SendReport(const RunRecord& record);
   void Publish(const std::string& record_id);
   void Restore();
 
@@ -109,10 +118,11 @@ class Daemon : public DaemonControl, public VmRunSink, private SchedulerObserver
   DaemonOptions options_;
   Env* env_;
   std::unique_ptr<Scheduler> scheduler_;
-  DaemonRuns runs_;                  // loop only
-  std::map<std::string, Job> jobs_;  // loop only: the planned jobs
-  std::string last_record_;          // loop only: the record the last kQueued belonged to
-  bool stopping_ = false;            // loop only
+  DaemonRuns runs_;                       // loop only
+  std::map<std::string, Job> jobs_;       // loop only: the planned jobs
+  std::string last_record_;               // loop only: the record the last kQueued belonged to
+  bool stopping_ = false;                 // loop only
+  std::list<std::future<void>> reports_;  // loop only: reports being sent
 
   std::mutex mu_;
   std::condition_variable cv_;

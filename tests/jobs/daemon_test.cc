@@ -88,6 +88,12 @@ class DaemonTest : public ::testing::Test {
     launcher_ = std::make_unique<FakeLauncher>();
     DaemonOptions o;
     o.env = &env_;
+    o.send_report = [this](const Job& job, const RunRecord& run,
+                           std::span<const VmTargetState> states) {
+      std::lock_guard<std::mutex> lock(reports_mu_);
+      reports_.push_back({job.id, run.id, run.result, states.size()});
+      return Status::OK();
+    };
     daemon_ = std::make_unique<Daemon>(store_.get(), o);
     launcher_->sink = daemon_.get();
     ASSERT_OK(daemon_->Start(launcher_.get()));
@@ -110,6 +116,13 @@ class DaemonTest : public ::testing::Test {
   Job job_;
   std::unique_ptr<FakeLauncher> launcher_;
   std::unique_ptr<Daemon> daemon_;
+  struct Report {
+    std::string job, run;
+    RunResult result;
+    size_t states;
+  };
+  std::mutex reports_mu_;
+  std::vector<Report> reports_;
 };
 
 constexpr int64_t k10h = 1'795'428'000;  // 2026-11-23T10:00:00Z
@@ -161,6 +174,22 @@ TEST_F(DaemonTest, AScheduleFiresAndItsRunIsRecorded) {
   }
   auto status = daemon_->StatusSnapshot();
   ASSERT_EQ(status.size(), 2u);
+
+  daemon_->Stop();                 // waits for the reports under way
+  ASSERT_EQ(reports_.size(), 1u);  // reportWhen failure, and the run failed
+  EXPECT_EQ(reports_[0].run, done.id);
+  EXPECT_EQ(reports_[0].result, RunResult::kFailure);
+  EXPECT_EQ(reports_[0].states, 2u);
+}
+
+TEST_F(DaemonTest, ASuccessfulRunSendsNoReportUnderReportWhenFailure) {
+  StartDaemon();
+  auto started = daemon_->RunNow(job_.id, "");
+  ASSERT_OK(started);
+  for (const VmRun& r : launcher_->Started()) End(r, RunOutcome::kSuccess);
+  EXPECT_EQ(store_->GetRun(started->run_id)->result, RunResult::kSuccess);
+  daemon_->Stop();
+  EXPECT_TRUE(reports_.empty());
 }
 
 TEST_F(DaemonTest, ARestartRestoresStateAndCatchesAMissedScheduleUpOnce) {
