@@ -6,11 +6,13 @@ XCR_LOG_LEVEL=debug so its stderr is a call log ("call METHOD ARGS", "transfer e
 and stopped (SIGTERM, then waited for) by Pool.stop(). Runs are real `xcr replicate` processes.
 """
 
+import http.client
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 import xmlrpc.client
@@ -308,3 +310,104 @@ def expire_lease(src, vm_ref):
         src.call("VM.add_to_other_config", vm_ref, K_LEASE_GUARD,
                  "%d;%s" % (past, guard.partition(";")[2]))
     return bool(lease), bool(guard)
+
+
+# ---- the daemon ----
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("xcr", timeout=75)
+        self.unix_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(self.unix_path)
+
+
+class Daemon:
+    """An `xcr serve` process on a state folder, its JSON API over its Unix socket
+    (docs/api.md)."""
+
+    def __init__(self, xcr, state, log_path):
+        self.xcr = xcr
+        self.state = state
+        self.sock = os.path.join(state, "xcr.sock")
+        self.log_path = log_path
+        self.proc = None
+
+    def start(self):
+        env = dict(os.environ)
+        env.pop("XCR_LOG_LEVEL", None)
+        self.proc = subprocess.Popen([self.xcr, "serve", "--state-dir", self.state],
+                                     stdout=open(self.log_path, "a"), stderr=subprocess.STDOUT,
+                                     env=env)
+        for _ in range(200):
+            if self.proc.poll() is not None:
+                raise RuntimeError("xcr serve exited: " + open(self.log_path).read()[-800:])
+            try:
+                if self.api("GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("xcr serve did not answer on " + self.sock)
+
+    def api(self, method, path, body=None):
+        """(HTTP status, decoded JSON body or None)."""
+        c = _UnixConnection(self.sock)
+        try:
+            headers = {"Content-Type": "application/json"} if body is not None else {}
+            c.request(method, path, json.dumps(body) if body is not None else None, headers)
+            r = c.getresponse()
+            data = r.read()
+            try:
+                return r.status, json.loads(data) if data else None
+            except ValueError:
+                return r.status, data.decode(errors="replace")
+        finally:
+            c.close()
+
+    def must(self, want, method, path, body=None):
+        status, got = self.api(method, path, body)
+        if status != want:
+            raise RuntimeError("%s %s answered %d, want %d: %s" % (method, path, status, want, got))
+        return got
+
+    def wait_run(self, run, seconds=120):
+        """The run once it ended (result no longer running)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            r = self.must(200, "GET", "/api/runs/%s?wait=30" % run)
+            if r.get("result") not in ("running", None, ""):
+                return r
+        raise RuntimeError("run %s did not end within %d s" % (run, seconds))
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                return self.proc.wait(120)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                return self.proc.wait()
+        return self.proc.returncode if self.proc else 0
+
+
+def newest_of_job(src, dst, job):
+    """(uuid of the job's newest exported source snapshot, uuid of its newest complete replica)."""
+    def newest(records, want):
+        best = ("", "")
+        for r in records.values():
+            oc = r["other_config"]
+            if oc.get(K_JOB) == job and want(r) and oc.get(K_DATETIME, PLACEHOLDER) != PLACEHOLDER:
+                best = max(best, (oc[K_DATETIME], r["uuid"]))
+        return best[1]
+    snap = newest(src.records("VM"),
+                  lambda r: r["is_a_snapshot"] and r["other_config"].get(K_EXPORTED) == "true")
+    replica = newest(dst.records("VM"), lambda r: not r["is_a_snapshot"])
+    return snap, replica
