@@ -129,8 +129,9 @@ Result<std::string> FindSourcePool(const Job& job, const std::string& vm_uuid,
       unreachable += "; pool '" + PoolLabel(*p) + "': " + ref.status().message();
     }
   }
-  return Status::NotFound("VM " + vm_uuid + " is on no stored pool" +
-                          (unreachable.empty() ? "" : " that answered" + unreachable));
+  return Status::NotFound(
+      "VM " + vm_uuid + " is on no stored pool" +
+      (unreachable.empty() ? "" : " (not searched: " + unreachable.substr(2) + ")"));
 }
 
 // A one-task tree for a run that failed before the engine ran.
