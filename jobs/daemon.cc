@@ -364,14 +364,23 @@ Status Daemon::PutJob(const Job& job) {
 }
 
 Status Daemon::RemoveJob(const std::string& job_id) {
-  return OnLoop<bool>([this, job_id]() -> Result<bool> {
-           Status st = scheduler_->RemoveJob(job_id);
-           if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
-           jobs_.erase(job_id);
-           SweepDropped();
-           return true;
-         })
-      .status();
+  auto left = OnLoop<size_t>([this, job_id]() -> Result<size_t> {
+    Status st = scheduler_->RemoveJob(job_id);
+    if (!st.ok() && st.code() != StatusCode::kNotFound) return st;
+    jobs_.erase(job_id);
+    SweepDropped();
+    return runs_.CountOfJob(job_id);
+  });
+  // Wait for the cancelled runs' ends (each end publishes or finishes a record, which wakes
+  // live_cv_; the timeout covers an end between the count and the wait).
+  while (left.ok() && *left > 0) {
+    {
+      std::unique_lock<std::mutex> lock(live_mu_);
+      live_cv_.wait_for(lock, std::chrono::seconds(1));
+    }
+    left = OnLoop<size_t>([this, job_id]() -> Result<size_t> { return runs_.CountOfJob(job_id); });
+  }
+  return left.status();
 }
 
 Result<RunStarted> Daemon::RunNow(const std::string& job_id, const std::string& vm_uuid) {

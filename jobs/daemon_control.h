@@ -41,8 +41,9 @@ class DaemonControl {
   // The job was stored (created or edited): plan it with its VMs. The API validated it; an
   // error here (InvalidArgument) makes the API undo the store change.
   virtual Status PutJob(const Job& job) = 0;
-  // The job was deleted from the store: drop its queued runs, cancel its running ones. OK if
-  // the scheduler did not know it.
+  // The job is being deleted: drop its queued runs, cancel its running ones and return once
+  // they ended (so a purge that follows finds no run of the job under way). OK if the
+  // scheduler did not know it.
   virtual Status RemoveJob(const std::string& job_id) = 0;
   // Queues the job (vm_uuid empty) or one VM of it now. NotFound (unknown job or VM of the
   // job), FailedPrecondition (the VM, or every VM of the job, is being replicated or queued).

@@ -105,4 +105,10 @@ std::vector<DaemonRuns::Unstarted> DaemonRuns::UnstartedRuns() const {
   return out;
 }
 
+size_t DaemonRuns::CountOfJob(const std::string& job_id) const {
+  size_t n = 0;
+  for (const auto& [id, part] : parts_) n += part.job_id == job_id ? 1 : 0;
+  return n;
+}
+
 }  // namespace xcr::jobs

@@ -55,6 +55,8 @@ class DaemonRuns {
   // VM runs queued but not started.
   std::vector<Unstarted> UnstartedRuns() const;
   bool empty() const { return triggers_.empty(); }
+  // VM runs of the job queued or running.
+  size_t CountOfJob(const std::string& job_id) const;
 
  private:
   struct VmPart {

@@ -260,6 +260,17 @@ TEST_F(DaemonTest, PutAndRemoveJobReplan) {
   EXPECT_TRUE(daemon_->NextFires(second.id).empty());
 }
 
+TEST_F(DaemonTest, RemoveJobReturnsOnceItsRunsEnded) {
+  StartDaemon();
+  auto started = daemon_->RunNow(job_.id, "");
+  ASSERT_OK(started);
+  ASSERT_EQ(launcher_->Started().size(), 2u);
+  ASSERT_OK(daemon_->RemoveJob(job_.id));
+  EXPECT_EQ(launcher_->cancelled.size(), 2u);
+  EXPECT_EQ(store_->GetRun(started->run_id)->result, RunResult::kCancelled);
+  EXPECT_TRUE(daemon_->StatusSnapshot().empty());
+}
+
 TEST_F(DaemonTest, StopCancelsRunningRunsAndFinishesTheirRecords) {
   StartDaemon();
   auto started = daemon_->RunNow(job_.id, "");
