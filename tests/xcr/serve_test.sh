@@ -3,7 +3,8 @@
 # (curl --unix-socket), a pool on an HTTPS simulator added with trust on first use, a job
 # created and run now until its run ends, a second daemon on the same dir refused, a client
 # that is neither root nor the daemon's user refused (403), SIGTERM and SIGINT exit 0 and the
-# state is there after a restart.
+# state is there after a restart, the run's event stream, and a job deleted with purge leaves
+# nothing of it on the pool.
 # usage: serve_test.sh XCR XAPI_SIM   (as root: the peer check forks a client as nobody)
 set -euo pipefail
 XCR=$1 SIM=$2
@@ -111,5 +112,16 @@ start_serve
 expect 200 GET "/api/jobs/$JOB"
 expect 200 GET "/api/runs?job=$JOB"
 [ "$(jq_body 'd[0]["id"]')" = "$RUN" ] || fail "the run history after a restart: $(cat "$work/body")"
+# The run's events on an ended run: the stream says it ended, with its result.
+curl -s -N --max-time 30 --unix-socket "$sock" "http://xcr/api/runs/$RUN/events" >"$work/events"
+grep -q '^event: end' "$work/events" || fail "no end event: $(cat "$work/events")"
+grep -q '"result":"success"' "$work/events" || fail "the end event: $(cat "$work/events")"
+# Deleting the job with purge removes its replica and its snapshot from the pool.
+expect 200 DELETE "/api/jobs/$JOB?purge=1"
+[ "$(jq_body 'd["purged"]["replicas"]')" = 1 ] || fail "purge: $(cat "$work/body")"
+[ "$(jq_body 'd["purged"]["snapshots"]')" = 1 ] || fail "purge: $(cat "$work/body")"
+expect 404 GET "/api/jobs/$JOB"
+expect 200 POST /api/jobs/purge "{\"job\": \"$JOB\"}"
+[ "$(jq_body 'd["purged"]["replicas"]')" = 0 ] || fail "a second purge found more: $(cat "$work/body")"
 stop_serve INT
-echo "serve test: daemon, API, pool, job, run, lock, peer check and signals all held"
+echo "serve test: daemon, API, pool, job, run, events, purge, lock, peer check and signals all held"
