@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "tests/jobs/store_test_util.h"
@@ -88,6 +89,12 @@ class DaemonTest : public ::testing::Test {
     launcher_ = std::make_unique<FakeLauncher>();
     DaemonOptions o;
     o.env = &env_;
+    o.resolve_vms = [this](const Job&) -> xcr::Result<std::vector<std::string>> {
+      std::lock_guard<std::mutex> lock(reports_mu_);
+      ++resolutions_;
+      if (!resolve_status_.ok()) return resolve_status_;
+      return resolved_;
+    };
     o.send_report = [this](const Job& job, const RunRecord& run,
                            std::span<const VmTargetState> states) {
       std::lock_guard<std::mutex> lock(reports_mu_);
@@ -123,6 +130,9 @@ class DaemonTest : public ::testing::Test {
   };
   std::mutex reports_mu_;
   std::vector<Report> reports_;
+  std::vector<std::string> resolved_;  // what the smart-mode resolver answers
+  Status resolve_status_;
+  int resolutions_ = 0;
 };
 
 constexpr int64_t k10h = 1'795'428'000;  // 2026-11-23T10:00:00Z
@@ -269,6 +279,29 @@ TEST_F(DaemonTest, RemoveJobReturnsOnceItsRunsEnded) {
   EXPECT_EQ(launcher_->cancelled.size(), 2u);
   EXPECT_EQ(store_->GetRun(started->run_id)->result, RunResult::kCancelled);
   EXPECT_TRUE(daemon_->StatusSnapshot().empty());
+}
+
+TEST_F(DaemonTest, ASmartJobIsResolvedAgainBeforeItsScheduleFires) {
+  job_.vms.ids.clear();
+  job_.vms.pattern = VmPattern{};
+  job_.vms.pattern->tags = {"prod"};
+  ASSERT_OK(store_->PutJob(job_));
+  resolved_ = {kVm1};
+  StartDaemon();
+  EXPECT_EQ(daemon_->StatusSnapshot().size(), 1u);
+  resolved_ = {kVm1, kVm2};  // a VM tagged later
+  AdvanceTo(k10h);
+  std::set<std::string> vms;
+  for (const VmRun& r : launcher_->Started()) vms.insert(r.vm_uuid);
+  EXPECT_EQ(vms, (std::set<std::string>{kVm1, kVm2}));
+  for (const VmRun& r : launcher_->Started()) End(r, RunOutcome::kSuccess);
+
+  // A pool that cannot be reached: the VMs it had are kept, not forgotten.
+  resolve_status_ = Status::Unavailable("pool 'dr-site': no URL answered");
+  int before = resolutions_;
+  AdvanceTo(k10h + 3600);
+  EXPECT_GT(resolutions_, before);
+  EXPECT_EQ(launcher_->Started().size(), 4u);
 }
 
 TEST_F(DaemonTest, StopCancelsRunningRunsAndFinishesTheirRecords) {
