@@ -87,7 +87,7 @@ void Daemon::Poke() {
 
 void Daemon::Sync() {
   (void)OnLoop<bool>([this]() -> Result<bool> {
-    if (!stopping_) scheduler_->Tick();
+    if (!stopping_) Step();
     return true;
   });
 }
@@ -150,8 +150,7 @@ void Daemon::Loop() {
       if (scheduler_->running_count() == 0 && runs_.empty()) break;
       continue;
     }
-    ResolveDueSmartJobs();
-    scheduler_->Tick();
+    Step();
   }
   for (auto& report : reports_) report.wait();
   reports_.clear();
@@ -186,6 +185,11 @@ Status Daemon::Plan(const Job& job) {
   XCR_RETURN_IF_ERROR(scheduler_->PutJob(job, vms));
   jobs_[job.id] = job;
   return Status::OK();
+}
+
+void Daemon::Step() {
+  ResolveDueSmartJobs();
+  scheduler_->Tick();
 }
 
 void Daemon::ResolveDueSmartJobs() {

@@ -76,7 +76,8 @@ class Daemon : public DaemonControl, public VmRunSink, private SchedulerObserver
   void Stop();
   // Wakes the loop (e.g. after the test moved a fake clock).
   void Poke();
-  // Runs Tick on the loop and returns when it is done (tests on a fake clock).
+  // Does what is due on the loop (as after a wake-up) and returns when it is done (tests on a
+  // fake clock).
   void Sync();
 
   // DaemonControl
@@ -106,6 +107,7 @@ class Daemon : public DaemonControl, public VmRunSink, private SchedulerObserver
 
   // --- On the loop
   Status Plan(const Job& job);  // scheduler PutJob with the job's VMs now
+  void Step();                  // what is due: smart jobs about to fire resolved, then Tick
   void ResolveDueSmartJobs();
   void SweepDropped();  // records of queued runs the scheduler dropped silently
   void HandleEnded(const VmRun& run, const VmRunResult& result);
