@@ -36,6 +36,7 @@ nlohmann::json RunReportJson(const JobOutcome& job, const TaskLog& log) {
     vj["mode"] = Mode(out);
     vj["base"] = out.base_note;
     vj["bytes"] = out.bytes;
+    vj["warnings"] = out.warnings;
     vj["targets"] = nlohmann::json::array();
     for (const TargetOutcome& t : out.targets) {
       Status s = TargetStatus(out, t);
@@ -64,6 +65,7 @@ std::string RunReportText(const JobOutcome& job, const TaskLog& log) {
     if (!vm.base_note.empty()) out << " (" << vm.base_note << ")";
     if (!vm.status.ok()) out << ": " << vm.status.message();
     out << "\n";
+    for (const std::string& w : vm.warnings) out << "  warning: " << w << "\n";
     for (const TargetOutcome& t : vm.targets) {
       Status s = TargetStatus(vm, t);
       out << "  " << (s.ok() ? "ok    " : "FAILED") << " pool " << t.pool << " SR '" << t.sr << "'";

@@ -3,10 +3,11 @@
 //
 //   RunReportJson  {"ok", "partial", "vms": [{"ok", "error"?, "uuid", "name", "snapshot", "mode",
 //   "base",
-//                   "bytes", "targets": [{"pool", "sr", "ok", "error"?, "replica"?}]}],
-//                   "tasks": TaskLog::ToJson()}
+//                   "bytes", "warnings": ["cleanup failed: ..."], "targets": [{"pool", "sr", "ok",
+//                   "error"?, "replica"?}]}], "tasks": TaskLog::ToJson()}
 //   RunReportText  the task tree (TaskLog::ToText()) then one line per VM and per target:
 //                   "replicated VM 'web-01': delta, 3.0 MiB exported (base ...)"
+//                   "  warning: cleanup failed: ..." (a clean-up that failed; the replica is good)
 //                   "  ok     pool https://dst SR 'sr-a' replica <uuid>"
 //
 // "partial" is JobOutcome::partial(): something was replicated, not everything. "mode" is

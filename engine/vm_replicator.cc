@@ -5,6 +5,7 @@
 
 #include "base/logging.h"
 #include "engine/error_advice.h"
+#include "engine/leftovers.h"
 #include "engine/other_config_keys.h"
 #include "engine/retention.h"
 #include "engine/run_id.h"
@@ -59,6 +60,10 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
   run.vm_task = log_->Begin(parent, "VM " + vm_id);
 
   Status s = Check(run);
+  if (s.ok()) {  // what earlier runs of this job and VM left (leftovers.h): a warning, not fatal
+    HealRunLeftovers(*source_, run.vm.ref, targets_, run.id, log_, run.vm_task, &run.out.warnings)
+        .ok();
+  }
   if (s.ok()) s = ResolveTargets(run);
   if (s.ok()) s = Snapshot(run);
   if (s.ok()) {
@@ -79,10 +84,12 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
 
   size_t succeeded = 0;
   for (const TargetOutcome& o : run.writers->outcomes()) succeeded += o.status.ok() ? 1 : 0;
+  std::string warning;
   if (succeeded < run.writers->outcomes().size()) {
-    log_->SetData(run.vm_task, "warning",
-                  std::to_string(run.writers->outcomes().size() - succeeded) + " target(s) failed");
+    warning = std::to_string(run.writers->outcomes().size() - succeeded) + " target(s) failed";
   }
+  for (const std::string& w : run.out.warnings) warning += (warning.empty() ? "" : "; ") + w;
+  if (!warning.empty()) log_->SetData(run.vm_task, "warning", warning);
   run.out.status = log_->End(run.vm_task, Status::OK());
   run.out.targets = run.writers->TakeOutcomes();
   return std::move(run.out);
@@ -269,6 +276,7 @@ void VmReplicator::Retention(RunState& run) {
   log_->Fail(task, retention);
   if (!retention.ok()) {
     XCR_LOG(WARN) << "VM '" << run.vm.name_label << "': retention failed: " << retention.ToString();
+    run.out.warnings.push_back("cleanup failed: " + retention.message());
   }
 }
 

@@ -73,6 +73,9 @@ struct VmOutcome {
   bool delta = false;     // at least one disk went as a delta
   uint64_t bytes = 0;     // bytes exported (once, whatever the number of targets)
   std::vector<TargetOutcome> targets;
+  // Clean-ups that failed ("cleanup failed: ..."): leftovers of earlier runs, retention. The
+  // replica is good (status stays OK); the next run tries again.
+  std::vector<std::string> warnings;
 };
 
 class VmReplicator {
