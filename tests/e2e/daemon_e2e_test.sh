@@ -149,6 +149,7 @@ JOB2=$("$XCR" job create --name e2e-term --vm "$VM" --target dst --sr "Local sto
   --schedule '0 0 1 1 *') || fail "second job create failed"
 xapi call "$SRC" sim.fault_throttle 2 >/dev/null || fail "could not throttle the source"
 RUN=$("$XCR" job run e2e-term) || fail "job run failed"
+moving=0
 for _ in $(seq 100); do
   "$XCR" run show "$RUN" --json >"$work/run.json" 2>/dev/null || true
   py '
@@ -159,9 +160,10 @@ def walk(t):
     if t.get("status") == "running" and t.get("bytes", 0) > 0: moved.append(t["label"])
     for c in t.get("children", []): walk(c)
 for t in run.get("tasks", []): walk(t)
-sys.exit(0 if moved else 1)' "$work/run.json" && break
+sys.exit(0 if moved else 1)' "$work/run.json" && moving=1 && break
   sleep 0.2
 done
+[ "$moving" -eq 1 ] || fail "the transfer never started: $(cat "$work/run.json")"
 kill -TERM "$DAEMON"
 set +e
 wait "$DAEMON"
@@ -173,4 +175,12 @@ replicas >"$work/replicas.json"
 py 'import json,sys; r=[x for x in json.load(open(sys.argv[1])) if x.get("complete")]; assert not r, r' \
   "$work/replicas.json" || fail "a replica looks complete after SIGTERM: $(cat "$work/replicas.json")"
 [ "$JOB2" != "$JOB" ] || fail "the second job reused the first one's id"
+# The store is consistent after the restart: the run ended (not success), the VM not running.
+start_daemon
+"$XCR" run show "$RUN" --json >"$work/run.json"
+py 'import json,sys; r=json.load(open(sys.argv[1])); assert r["result"] in ("cancelled","interrupted","failure"), r["result"]' \
+  "$work/run.json" || fail "the interrupted run: $(head -c 2000 "$work/run.json")"
+"$XCR" status e2e-term --json >"$work/status.json"
+py 'import json,sys; e=json.load(open(sys.argv[1])); assert e and all(x["state"] not in ("running","ok") for x in e), e' \
+  "$work/status.json" || fail "status after the restart: $(cat "$work/status.json")"
 echo "daemon e2e: pools, scheduled and manual delta cycles, retention, error and recovery, purge, SIGTERM: ok"
