@@ -43,6 +43,9 @@ std::unique_ptr<Command> NewRunCommand();
 std::unique_ptr<Command> NewStatusCommand();
 // The daemon itself (xcr/serve.cc).
 std::unique_ptr<Command> NewServeCommand();
+// Users of the web UI and API tokens, over the daemon's socket (xcr/account_commands.cc).
+std::unique_ptr<Command> NewUserCommand();
+std::unique_ptr<Command> NewTokenCommand();
 
 }  // namespace xcr::cmd
 

@@ -50,6 +50,8 @@ constexpr char kUsage[] =
     "  job run JOB [--vm VM] [--wait] | job cancel JOB [--vm VM]\n"
     "  runs [JOB] | run show ID | run wait ID\n"
     "  status [JOB]      every protected VM: state, last success, lag, next run\n"
+    "  user add NAME --password-file FILE | user list | user remove NAME   web UI users\n"
+    "  token create NAME | token list | token revoke ID|NAME   API tokens (/metrics, scripts)\n"
     "      each with --socket PATH (else $XCR_SOCKET, else /var/lib/xcr/xcr.sock) and --json\n"
     "  xcr COMMAND --help   that command's flags; xcr --version\n";
 
@@ -76,6 +78,8 @@ int Main(int argc, char** argv) {
   commands.push_back(NewRunCommand());
   commands.push_back(NewStatusCommand());
   commands.push_back(NewServeCommand());
+  commands.push_back(NewUserCommand());
+  commands.push_back(NewTokenCommand());
   std::vector<CLI::App*> subs;
   for (auto& c : commands) subs.push_back(c->Register(&app));
   if (std::optional<int> rc = cli::Parse(&app, "xcr", args)) return *rc;
