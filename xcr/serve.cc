@@ -31,6 +31,7 @@
 #include "jobs/sqlite_store.h"
 #include "net/http_server.h"
 #include "web/account_api.h"
+#include "web/web_front_end.h"
 #include "xcr/command.h"
 
 namespace xcr::cmd {
@@ -38,12 +39,19 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: xcr serve [--state-dir DIR] [--socket PATH] [--max-concurrent-runs N]\n"
+    "                 [--listen HOST:PORT [--tls-cert FILE --tls-key FILE | --http]]\n"
     "  The daemon: runs the stored jobs on their schedules and serves the JSON API\n"
     "  (docs/api.md) on a Unix socket. Logs go to stderr. SIGTERM or SIGINT cancel the runs\n"
     "  under way (partial replicas are cleaned up), wait for them and exit 0.\n"
     "  --state-dir DIR           the store, its key and the lock (default /var/lib/xcr)\n"
     "  --socket PATH             the API's Unix socket, mode 0660 (default DIR/xcr.sock)\n"
-    "  --max-concurrent-runs N   VM runs at once across every job (default 4)\n";
+    "  --max-concurrent-runs N   VM runs at once across every job (default 4)\n"
+    "  --listen HOST:PORT        also serve the web UI and the API over HTTPS there, behind a\n"
+    "                            login (docs/web.md); prints `xcr listening on URL` and the\n"
+    "                            certificate's SHA256 fingerprint\n"
+    "  --tls-cert FILE, --tls-key FILE   your certificate and key (PEM); default: a\n"
+    "                            self-signed one made at the first start under DIR/tls\n"
+    "  --http                    plain HTTP instead (tests, or behind a TLS proxy only)\n";
 
 constexpr char kLockFileName[] = "xcr.lock";
 
@@ -103,12 +111,27 @@ class ServeCommand : public Command {
     app_->add_option("--state-dir", state_dir_);
     app_->add_option("--socket", socket_);
     app_->add_option("--max-concurrent-runs", max_runs_);
+    app_->add_option("--listen", listen_);
+    app_->add_option("--tls-cert", tls_cert_);
+    app_->add_option("--tls-key", tls_key_);
+    app_->add_flag("--http", plain_http_);
     return app_;
   }
 
   int Run(const Context&) override {
     if (max_runs_ < 1) {
       return cli::UsageError(*app_, "xcr serve", "--max-concurrent-runs must be at least 1");
+    }
+    if (listen_.empty() && (plain_http_ || !tls_cert_.empty() || !tls_key_.empty())) {
+      return cli::UsageError(*app_, "xcr serve",
+                             "--http, --tls-cert and --tls-key go with --listen HOST:PORT");
+    }
+    if (plain_http_ && (!tls_cert_.empty() || !tls_key_.empty())) {
+      return cli::UsageError(*app_, "xcr serve",
+                             "--http and --tls-cert/--tls-key exclude each other");
+    }
+    if (tls_cert_.empty() != tls_key_.empty()) {
+      return cli::UsageError(*app_, "xcr serve", "--tls-cert and --tls-key go together");
     }
     if (socket_.empty()) socket_ = state_dir_ + "/xcr.sock";
     // SIGTERM and SIGINT are taken by sigwait below: blocked here, before any thread starts,
@@ -164,9 +187,32 @@ class ServeCommand : public Command {
     ao.daemon_uid = static_cast<uint32_t>(::geteuid());
     ao.smart_mode = true;
     jobs::DaemonApi api(ao);
+    // The HTTPS listener (the web UI): the same API behind a login.
+    std::unique_ptr<web::WebFrontEnd> web;
+    if (!listen_.empty()) {
+      web::WebFrontEndOptions wo;
+      wo.listen = listen_;
+      wo.state_dir = state_dir_;
+      wo.tls_cert_file = tls_cert_;
+      wo.tls_key_file = tls_key_;
+      wo.plain_http = plain_http_;
+      auto started = web::WebFrontEnd::Start(store->get(), &api, nullptr, wo);
+      if (!started.ok()) {
+        daemon.Stop();
+        return Fail("cannot serve the web UI", started.status());
+      }
+      web = std::move(*started);
+      std::cout << "xcr listening on " << web->url() << "\n";
+      if (!web->fingerprint().empty()) {
+        std::cout << "certificate fingerprint " << web->fingerprint() << "\n";
+      }
+      std::cout << std::flush;
+      XCR_LOG(INFO) << "xcr serve: web UI on " << web->url()
+                    << (web->fingerprint().empty() ? "" : ", certificate " + web->fingerprint());
+    }
     web::AccountApiOptions acc;
     acc.daemon_uid = ao.daemon_uid;
-    web::AccountApi accounts(store->get(), &api, nullptr, nullptr, acc);
+    web::AccountApi accounts(store->get(), &api, web ? &web->sessions() : nullptr, nullptr, acc);
 
     net::HttpServer server(net::TlsIdentity{});
     net::ListenerOptions lo;
@@ -174,6 +220,7 @@ class ServeCommand : public Command {
     lo.unix_mode = 0660;
     lo.handler = &accounts;
     if (auto listening = server.Listen(lo); !listening.ok()) {
+      if (web) web->Stop();
       daemon.Stop();
       return Fail("cannot listen", listening.status());
     }
@@ -191,6 +238,7 @@ class ServeCommand : public Command {
     // streams waiting on them; then the listener and its connections.
     daemon.Stop();
     launcher.WaitIdle();
+    if (web) web->Stop();
     server.Stop();
     XCR_LOG(INFO) << "xcr serve: stopped";
     return cli::kExitOk;
@@ -200,6 +248,8 @@ class ServeCommand : public Command {
   std::string state_dir_ = "/var/lib/xcr";
   std::string socket_;
   int max_runs_ = 4;
+  std::string listen_, tls_cert_, tls_key_;
+  bool plain_http_ = false;
 };
 
 }  // namespace
