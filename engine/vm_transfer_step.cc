@@ -41,6 +41,7 @@ Status VmReplicator::TransferDisk(RunState& run, size_t disk) {
   topt.observer = &digest;
   topt.cancel = &run.cancel;
   topt.max_bytes_per_sec = options_.max_bytes_per_sec;
+  topt.env = env_;
   // One step per target, running while the disk streams (its duration and rate are the pipe's).
   std::vector<TaskId> target_tasks;
   for (size_t w : pipe_writer) {

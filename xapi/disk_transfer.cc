@@ -1,69 +1,25 @@
 #include "xapi/disk_transfer.h"
 
 #include <algorithm>
-#include <chrono>
-#include <condition_variable>
-#include <cstring>
+#include <atomic>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <thread>
 
-#include "base/env.h"
 #include "base/logging.h"
 #include "vhd/stream_parser.h"
 #include "xapi/api.h"
+#include "xapi/fanout_ring.h"
 #include "xapi/http_curl.h"
 #include "xapi/http_stream.h"
 #include "xapi/http_url.h"
+#include "xapi/transfer_meter.h"
+#include "xapi/transfer_task.h"
 
 namespace xcr::xapi {
 
 namespace {
 
-constexpr uint64_t kProgressEveryMicros = 500'000;
-
 bool Cancelled(const TransferOptions& o) { return o.cancel != nullptr && o.cancel->load(); }
-
-// Rate and progress bookkeeping for one stream.
-class Meter {
- public:
-  explicit Meter(const TransferOptions& o) : options_(o), start_(Env::Default()->NowMicros()) {}
-  void Add(uint64_t n) {
-    bytes_ += n;
-    uint64_t now = Env::Default()->NowMicros();
-    if (options_.progress && now - last_ >= kProgressEveryMicros) {
-      last_ = now;
-      Report(now);
-    }
-  }
-  // Enforces options.max_bytes_per_sec: sleeps until the average rate since the start is back
-  // under the limit (curl's own limit lets bursts through when the socket has data queued).
-  void Pace() {
-    if (options_.max_bytes_per_sec == 0) return;
-    for (;;) {
-      uint64_t due = bytes_ * 1'000'000 / options_.max_bytes_per_sec;
-      uint64_t elapsed = Env::Default()->NowMicros() - start_;
-      if (due <= elapsed || Cancelled(options_)) return;
-      Env::Default()->SleepForMicros(std::min<uint64_t>(due - elapsed, 100'000));
-    }
-  }
-  void Final() {
-    if (options_.progress) Report(Env::Default()->NowMicros());
-  }
-  uint64_t bytes() const { return bytes_; }
-  uint64_t total = 0;
-
- private:
-  void Report(uint64_t now) {
-    double secs = static_cast<double>(now - start_) / 1e6;
-    options_.progress({bytes_, total, secs > 0 ? static_cast<double>(bytes_) / secs : 0});
-  }
-  const TransferOptions& options_;
-  uint64_t start_;
-  uint64_t last_ = 0;
-  uint64_t bytes_ = 0;
-};
 
 HttpLimits TransferLimits(const Connection& conn) {
   HttpLimits limits = conn.options().limits;
@@ -82,49 +38,6 @@ std::string TransferUrl(Connection& conn, const TransferOptions& options, const 
   if (!task.empty()) url += "&task_id=" + UrlEncode(task);
   if (!base.empty()) url += "&base=" + UrlEncode(base);
   return url;
-}
-
-// Creates a task, runs `body(task)`, then judges the outcome by the task. On a stream error the
-// task is cancelled. The task is always destroyed.
-template <typename Body>
-Status WithTask(Connection& conn, const std::string& label, const TransferOptions& options,
-                Body body) {
-  XCR_ASSIGN_OR_RETURN(std::string task, TaskCreate(conn, label, "xcr disk transfer"));
-  Status stream = body(task);
-  Status result = stream;
-  if (stream.ok()) {
-    WaitOptions wait;
-    wait.timeout_micros = options.task_timeout_micros;
-    wait.poll_interval_micros = 100'000;
-    wait.cancel = options.cancel;
-    Result<TaskRecord> rec = WaitTask(conn, task, wait);
-    if (!rec.ok()) result = rec.status().WithContext(label);
-  } else {
-    (void)TaskCancel(conn, task);
-  }
-  Status destroyed = TaskDestroy(conn, task);
-  if (!destroyed.ok()) {
-    XCR_LOG(WARN) << label << ": task.destroy failed: " << destroyed.ToString();
-  }
-  return result;
-}
-
-// After the host dropped a transfer (a cut connection, a stream ended early): the reason its
-// task gives, when it gives one within a moment (XAPI fails the task, with SR_BACKEND_FAILURE_44
-// for a full SR say, and closes the socket), as a remote error with `broken` in its context;
-// `broken` itself otherwise.
-Status HostReason(Connection& conn, const std::string& task, const TransferOptions& options,
-                  const Status& broken) {
-  if (broken.code() == StatusCode::kCancelled || broken.code() == StatusCode::kRemoteError) {
-    return broken;
-  }
-  WaitOptions brief;
-  brief.timeout_micros = 2'000'000;
-  brief.poll_interval_micros = 100'000;
-  brief.cancel = options.cancel;
-  Result<TaskRecord> rec = WaitTask(conn, task, brief);
-  if (rec.ok() || rec.status().code() != StatusCode::kRemoteError) return broken;
-  return rec.status().WithContext(broken.message() + "; the host's task says");
 }
 
 // ---- export ----
@@ -198,7 +111,7 @@ Result<std::unique_ptr<HttpStream>> Request(Connection& conn, const TransferOpti
 // Runs the GET (following redirects) and receives the body straight into `dest`.
 Status StreamExport(Connection& conn, const std::string& vdi, const std::string& base,
                     const std::string& task, ExportDestination& dest,
-                    const TransferOptions& options, Meter* meter) {
+                    const TransferOptions& options, TransferMeter* meter) {
   std::string url = TransferUrl(conn, options, "/export_raw_vdi", vdi, task, base);
   std::string what = "GET " + TransferHost(conn, options) + "/export_raw_vdi (VDI " + vdi + ")";
   XCR_ASSIGN_OR_RETURN(std::unique_ptr<HttpStream> stream,
@@ -273,7 +186,7 @@ using LengthFn = std::function<Result<uint64_t>()>;
 // Sends exactly the stream's length of bytes of `source`, straight from where it lends them.
 Status StreamImport(Connection& conn, const std::string& vdi, const std::string& task,
                     ImportSource& source, const LengthFn& stream_length,
-                    const TransferOptions& options, Meter* meter) {
+                    const TransferOptions& options, TransferMeter* meter) {
   std::string what = "PUT " + TransferHost(conn, options) + "/import_raw_vdi (VDI " + vdi + ")";
   // An empty PUT first learns where the data must go (a host that cannot see the SR answers
   // with a redirect), so the disk is streamed once. It carries no task: an empty upload must not
@@ -337,192 +250,6 @@ Status StreamImport(Connection& conn, const std::string& vdi, const std::string&
 
 // ---- pipe ----
 
-// A bounded byte ring with one producer and N consumers, each reading every byte, all in place:
-// the producer fills the space it is lent (WriteSpace/CommitWrite), consumers read the bytes
-// where they lie (Peek/Consume). The producer waits while the slowest live consumer is a full
-// ring behind. Consumers 0..targets-1 are the imports, woken as soon as bytes arrive; the ones
-// after are observers, woken only once `observer_batch` bytes wait for them (not on every
-// write), and not counted when deciding that every target failed.
-class FanoutRing {
- public:
-  FanoutRing(size_t capacity, size_t targets, size_t observers, size_t observer_batch,
-             const std::atomic<bool>* cancel)
-      : buf_(new uint8_t[capacity]),
-        capacity_(capacity),
-        read_(targets + observers, 0),
-        live_(targets + observers, true),
-        targets_(targets),
-        observer_batch_(std::min(std::max<size_t>(observer_batch, 1), capacity / 2)),
-        cancel_(cancel) {}
-
-  // The producer found the stream's `length`: consumers may read. Until then the ring grows
-  // when full.
-  void Start(uint64_t length) {
-    std::lock_guard<std::mutex> lock(mu_);
-    started_ = true;
-    length_ = length;
-    cv_.notify_all();
-  }
-  // For consumers: the stream's length once the ring started; the export's error if it ended
-  // first, kCancelled if cancelled.
-  Result<uint64_t> WaitStart() {
-    std::unique_lock<std::mutex> lock(mu_);
-    for (;;) {
-      if (started_) return length_;
-      if (cancel_ != nullptr && cancel_->load()) return Status::Cancelled("cancelled");
-      if (closed_) {
-        if (final_.ok()) return Status::Internal("the export ended before its length was known");
-        return final_.WithContext("source export failed");
-      }
-      cv_.wait_for(lock, std::chrono::milliseconds(200));
-    }
-  }
-
-  // Contiguous free space at the write position (never empty); waits while the ring is full.
-  Result<std::span<uint8_t>> WriteSpace() {
-    std::unique_lock<std::mutex> lock(mu_);
-    for (;;) {
-      if (cancel_ != nullptr && cancel_->load()) return Status::Cancelled("cancelled");
-      if (!abort_.ok()) return abort_;
-      if (started_ && NoneLive()) {
-        stopped_by_targets_ = true;
-        return Status::Unavailable("the export stopped: every target failed");
-      }
-      uint64_t space = capacity_ - (write_ - MinRead());
-      if (space > 0) {
-        size_t off = static_cast<size_t>(write_ % capacity_);
-        size_t n = static_cast<size_t>(std::min<uint64_t>(space, capacity_ - off));
-        return std::span<uint8_t>(buf_.get() + off, n);
-      }
-      if (!started_) {
-        // Nobody reads before Start(): the ring holds bytes [0, write_) at their own offsets,
-        // and a larger ring keeps them there.
-        if (capacity_ >= kMaxStartCapacity) {
-          return Status::ResourceExhausted("the VHD header and BAT are larger than " +
-                                           std::to_string(kMaxStartCapacity >> 20) +
-                                           " MiB: not a VHD this tool can stream");
-        }
-        size_t grown = std::min(capacity_ * 2, kMaxStartCapacity);
-        std::unique_ptr<uint8_t[]> bigger(new uint8_t[grown]);
-        std::memcpy(bigger.get(), buf_.get(), static_cast<size_t>(write_));
-        buf_ = std::move(bigger);
-        capacity_ = grown;
-        continue;
-      }
-      cv_.wait_for(lock, std::chrono::milliseconds(200));
-    }
-  }
-  // The first `n` bytes of the last WriteSpace() are written.
-  void CommitWrite(size_t n) {
-    std::lock_guard<std::mutex> lock(mu_);
-    write_ += n;
-    cv_.notify_all();
-    for (size_t id = targets_; id < read_.size(); ++id) {
-      if (write_ - read_[id] >= observer_batch_) observer_cv_.notify_all();
-    }
-  }
-
-  void Close(Status status) {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-    final_ = std::move(status);
-    cv_.notify_all();
-    observer_cv_.notify_all();
-  }
-
-  // For consumer `id`: the next contiguous bytes, at most `max`, in place, valid until
-  // Consume(id, ...); targets get them as soon as there are any, observers once a batch is
-  // there (or the stream ended). Empty at the end of a complete stream; the export's error
-  // otherwise.
-  Result<std::span<const uint8_t>> Peek(size_t id, size_t max) {
-    const bool observer = id >= targets_;
-    const uint64_t want = observer ? observer_batch_ : 1;
-    std::unique_lock<std::mutex> lock(mu_);
-    for (;;) {
-      uint64_t pos = read_[id];
-      uint64_t avail = write_ - pos;
-      if (avail >= want || (avail > 0 && closed_)) {
-        size_t off = static_cast<size_t>(pos % capacity_);
-        size_t n = static_cast<size_t>(std::min<uint64_t>({avail, capacity_ - off, max}));
-        return std::span<const uint8_t>(buf_.get() + off, n);
-      }
-      if (closed_) {
-        if (final_.ok()) return std::span<const uint8_t>();
-        return final_.WithContext("source export failed");
-      }
-      (observer ? observer_cv_ : cv_).wait_for(lock, std::chrono::milliseconds(200));
-    }
-  }
-  void Consume(size_t id, size_t n) {
-    std::lock_guard<std::mutex> lock(mu_);
-    read_[id] += n;
-    cv_.notify_all();
-  }
-
-  // Bytes consumer `id` has taken so far.
-  uint64_t Position(size_t id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return read_[id];
-  }
-
-  void Drop(size_t id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    live_[id] = false;
-    cv_.notify_all();
-  }
-
-  // Consumer `id` failed in a way that must stop the export: the producer's next WriteSpace
-  // returns `status`. The consumer is dropped.
-  void Abort(size_t id, Status status) {
-    std::lock_guard<std::mutex> lock(mu_);
-    live_[id] = false;
-    if (abort_.ok()) abort_ = std::move(status);
-    cv_.notify_all();
-  }
-
-  // The producer was told to stop because every target had failed (not a failure of its own).
-  bool StoppedByTargets() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return stopped_by_targets_;
-  }
-
- private:
-  bool NoneLive() const {
-    return std::none_of(live_.begin(), live_.begin() + static_cast<ptrdiff_t>(targets_),
-                        [](bool b) { return b; });
-  }
-  uint64_t MinRead() const {
-    uint64_t m = write_;
-    for (size_t i = 0; i < read_.size(); ++i) {
-      if (live_[i]) m = std::min(m, read_[i]);
-    }
-    return m;
-  }
-
-  // A VHD of the largest size (2040 GiB) has a 4 MiB BAT.
-  static constexpr size_t kMaxStartCapacity = 64 << 20;
-
-  // Not value-initialised: the ring is written before it is read, and zeroing it would touch
-  // every page up front.
-  std::unique_ptr<uint8_t[]> buf_;
-  size_t capacity_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::condition_variable observer_cv_;  // observers wait here
-  uint64_t write_ = 0;                   // guarded by mu_
-  std::vector<uint64_t> read_;           // guarded by mu_
-  std::vector<bool> live_;               // guarded by mu_
-  size_t targets_;
-  size_t observer_batch_;
-  Status abort_;                     // guarded by mu_
-  bool started_ = false;             // guarded by mu_
-  uint64_t length_ = 0;              // guarded by mu_
-  bool closed_ = false;              // guarded by mu_
-  bool stopped_by_targets_ = false;  // guarded by mu_
-  Status final_;                     // guarded by mu_
-  const std::atomic<bool>* cancel_;
-};
-
 // Target `id`'s view of the ring.
 class RingImportSource : public ImportSource {
  public:
@@ -539,7 +266,7 @@ class RingImportSource : public ImportSource {
 // sink.
 class SinkDestination : public ExportDestination {
  public:
-  SinkDestination(size_t buffer, vhd::StreamParser& parser, Meter& meter, Sink* observer,
+  SinkDestination(size_t buffer, vhd::StreamParser& parser, TransferMeter& meter, Sink* observer,
                   Sink& sink)
       : buf_(buffer), parser_(parser), meter_(meter), observer_(observer), sink_(sink) {}
   Result<std::span<uint8_t>> Space() override { return std::span<uint8_t>(buf_); }
@@ -556,7 +283,7 @@ class SinkDestination : public ExportDestination {
  private:
   std::vector<uint8_t> buf_;
   vhd::StreamParser& parser_;
-  Meter& meter_;
+  TransferMeter& meter_;
   Sink* observer_;
   Sink& sink_;
 };
@@ -591,12 +318,12 @@ class RingDestination : public ExportDestination {
 
 Result<uint64_t> ExportVdi(Connection& conn, const std::string& vdi, const std::string& base,
                            Sink& sink, const TransferOptions& options) {
-  Meter meter(options);
+  TransferMeter meter(options);
   NullVisitor visitor;
   vhd::StreamParser parser(&visitor);
   SinkDestination dest(std::max<size_t>(options.chunk_size, 256 << 10), parser, meter,
                        options.observer, sink);
-  Status s = WithTask(conn, "xcr export " + vdi, options, [&](const std::string& task) {
+  Status s = WithTransferTask(conn, "xcr export " + vdi, options, [&](const std::string& task) {
     XCR_RETURN_IF_ERROR(StreamExport(conn, vdi, base, task, dest, options, &meter));
     Status complete =
         parser.Finish().WithContext("export of VDI " + vdi + " ended early or is malformed");
@@ -614,8 +341,8 @@ namespace {
 
 Status ImportFrom(Connection& conn, const std::string& vdi, ImportSource& source,
                   const LengthFn& stream_length, const TransferOptions& options) {
-  Meter meter(options);
-  Status s = WithTask(conn, "xcr import " + vdi, options, [&](const std::string& task) {
+  TransferMeter meter(options);
+  Status s = WithTransferTask(conn, "xcr import " + vdi, options, [&](const std::string& task) {
     return StreamImport(conn, vdi, task, source, stream_length, options, &meter);
   });
   meter.Final();
@@ -670,7 +397,7 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
       options.progress(q);
     };
   }
-  Meter meter(export_options);
+  TransferMeter meter(export_options);
   NullVisitor visitor;
   vhd::StreamParser parser(&visitor);
 
@@ -717,15 +444,16 @@ PipeResult PipeVdi(Connection& source, const std::string& vdi, const std::string
     if (observer) start_observer();
     ring.Start(length);
   });
-  result.source = WithTask(source, "xcr export " + vdi, options, [&](const std::string& task) {
-    Status s = StreamExport(source, vdi, base, task, dest, export_options, &meter);
-    if (s.ok()) {
-      s = parser.Finish().WithContext("export of VDI " + vdi + " ended early");
-      if (!s.ok()) s = HostReason(source, task, options, s);
-    }
-    ring.Close(s);
-    return s;
-  });
+  result.source =
+      WithTransferTask(source, "xcr export " + vdi, options, [&](const std::string& task) {
+        Status s = StreamExport(source, vdi, base, task, dest, export_options, &meter);
+        if (s.ok()) {
+          s = parser.Finish().WithContext("export of VDI " + vdi + " ended early");
+          if (!s.ok()) s = HostReason(source, task, options, s);
+        }
+        ring.Close(s);
+        return s;
+      });
   ring.Close(result.source);  // no-op if already closed by the stream; else wakes the targets
   for (auto& t : threads) t.join();
   // An observer failing after the last byte (its Finish) fails the transfer too.

@@ -11,11 +11,10 @@
 // A body starting with "HTTP/" (an error page inside a 200) or a non-200 status is an error.
 //
 // Memory is bounded whatever the disk size: data moves through reused buffers (>= 256 KiB);
-// PipeVdi fans one export out to N imports through a bounded ring, the slowest target setting
-// the pace; a failing target is dropped while the others finish. An optional observer Sink (a
-// digest, say) sees the export's bytes as they pass.
-// Thread-safety: each call is independent; PipeVdi uses one thread per target (and one for the
-// observer) internally.
+// PipeVdi fans one export out to N imports through a bounded ring (fanout_ring.h), the slowest
+// target setting the pace; a failing target is dropped while the others finish. An optional
+// observer Sink (a digest, say) sees the export's bytes as they pass. Thread-safety: each call is
+// independent; PipeVdi uses one thread per target (and one for the observer) internally.
 #ifndef XCR_XAPI_DISK_TRANSFER_H_
 #define XCR_XAPI_DISK_TRANSFER_H_
 
@@ -25,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "base/env.h"
 #include "base/stream.h"
 #include "xapi/connection.h"
 
@@ -72,6 +72,9 @@ struct TransferOptions {
   // that cannot see the SR answers 302 to the right one: exports follow it; imports first send
   // an empty PUT to learn the final URL, so the disk is streamed once.
   std::string host_url;
+  // Clock and sleep of the transfer: progress timing, bandwidth pacing (transfer_meter.h) and
+  // the waits for its task (transfer_task.h). Null: the process's Env. Not owned.
+  Env* env = nullptr;
 };
 
 // Streams VDI `vdi` (ref or uuid) as VHD into `sink`, a differencing VHD against `base` if not
