@@ -23,8 +23,14 @@ bool IsUsableReplica(const VdiView& v, const std::string& job_id, const std::str
   if (ConfigValue(oc, keys::kDatetime) == keys::kDatetimePlaceholder) return false;
   if (!ConfigValue(oc, keys::kImportTask).empty()) return false;  // upload never finished
   if (ConfigValue(oc, keys::kContentKey) == base_uuid) return true;
-  return ConfigValue(oc, keys::kCopyOf) == base_uuid && ConfigValue(oc, keys::kJob) == job_id &&
-         ConfigValue(oc, keys::kVm) == vm_uuid;
+  // Without a content key, xo:copy_of names the source disk. A disk seeded by xo-cr-seed 1.0.2
+  // carries xo:copy_of alone (the job and VM keys only on its VM); a key that is there must match.
+  auto absent_or = [&](std::string_view key, const std::string& want) {
+    std::string_view value = ConfigValue(oc, key);
+    return value.empty() || value == want;
+  };
+  return ConfigValue(oc, keys::kCopyOf) == base_uuid && absent_or(keys::kJob, job_id) &&
+         absent_or(keys::kVm, vm_uuid);
 }
 
 // The snapshot disk that is the image of `current` in snapshot `s`.

@@ -247,6 +247,33 @@ TEST_F(BaseSelectionTest, CopyOfWithJobKeysIdentifiesLegacyReplicas) {
   EXPECT_EQ(p.disks[0].target_bases[1]->uuid, "legacy-01");
 }
 
+// xo-cr-seed 1.0.2 writes only xo:copy_of on a seeded disk (docs/xo-compat.md); a disk whose
+// job or VM key names another job or VM is not this chain's, whatever its xo:copy_of says.
+TEST_F(BaseSelectionTest, CopyOfAloneIdentifiesXoCrSeedDisksButNotAnotherJobs) {
+  Snapshot("1", "20260101T00:00:00Z");
+  for (size_t t = 0; t < 2; ++t) {
+    for (const DiskView& cur : vm_.disks) {
+      VdiView r;
+      r.uuid = "seeded-" + cur.userdevice + std::to_string(t);
+      r.other_config = {{std::string(keys::kCopyOf), cur.vdi.uuid + "-snap-1"}};
+      targets_[t].vdis.push_back(r);
+    }
+  }
+  BasePlan p = Choose();
+  ASSERT_NE(p.base_snapshot, nullptr);
+  EXPECT_EQ(p.disks[0].target_bases[1]->uuid, "seeded-01");
+
+  for (VdiView& v : targets_[1].vdis) v.other_config[std::string(keys::kJob)] = "another-job";
+  p = Choose();
+  EXPECT_EQ(p.base_snapshot, nullptr) << p.note;
+  for (VdiView& v : targets_[1].vdis) {
+    v.other_config.erase(std::string(keys::kJob));
+    v.other_config[std::string(keys::kVm)] = "another-vm";
+  }
+  p = Choose();
+  EXPECT_EQ(p.base_snapshot, nullptr) << p.note;
+}
+
 TEST_F(BaseSelectionTest, SnapshotReplicaVdiPreferredToActive) {
   Snapshot("1", "20260101T00:00:00Z");
   Replicate("1", 0);
