@@ -1,16 +1,20 @@
 #include "engine/source_snapshot.h"
 
 #include "engine/backup_datetime.h"
+#include "engine/other_config_keys.h"
 #include "engine/pool_catalog.h"
 #include "xapi/api.h"
 
 namespace xcr::engine {
 namespace {
 
-// Merges `add` into `current` and writes the result in one set_other_config call.
+// Merges `add` into `current`, drops the keys in `drop`, and writes the result in one
+// set_other_config call.
 Status Merge(xapi::Connection& conn, std::string_view cls, const std::string& ref,
-             StringMap* current, const StringMap& add) {
+             StringMap* current, const StringMap& add,
+             std::initializer_list<std::string_view> drop = {}) {
   StringMap m = *current;
+  for (std::string_view k : drop) m.erase(std::string(k));
   for (const auto& [k, v] : add) m[k] = v;
   XCR_RETURN_IF_ERROR(xapi::SetOtherConfig(conn, cls, ref, m));
   *current = std::move(m);
@@ -65,8 +69,10 @@ Result<SourceSnapshot> TakeSourceSnapshot(xapi::Connection& conn, const VmView& 
       return fail(Status::Internal("disk " + cur.userdevice + " is missing from the snapshot"));
     out.disks.push_back(*match);
   }
+  // VM.snapshot copied the source VM's other_config, this run's lease included: a snapshot
+  // holds no lease, so the copy goes (a stale one would look like a run to other tools).
   Status s = Merge(conn, "VM", out.snapshot.ref, &out.snapshot.other_config,
-                   SnapshotKeys(id, out.datetime));
+                   SnapshotKeys(id, out.datetime), {keys::kLease, keys::kLeaseGuard});
   for (DiskView& d : out.snapshot.disks) {
     if (!s.ok()) break;
     s = Merge(conn, "VDI", d.vdi.ref, &d.vdi.other_config,

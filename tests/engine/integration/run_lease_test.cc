@@ -129,6 +129,23 @@ TEST_F(RunLeaseE2eTest, LeaseIsReleasedWhenTheRunFailsOrIsCancelled) {
   EXPECT_EQ(LeaseOnSource(), "");
 }
 
+TEST_F(RunLeaseE2eTest, SourceSnapshotsCarryNoCopyOfTheLease) {
+  // VM.snapshot copies the VM's other_config while the run holds its lease: the copy must go,
+  // or every snapshot would look like a run in progress to other tools (and to purge).
+  VmOutcome o = Run(Options("job-1", "sched-1"));
+  ASSERT_OK(o.status);
+  ASSERT_OK_AND_ASSIGN(auto cat, src_->Catalog());
+  size_t snapshots = 0;
+  for (const VmView& v : cat.vms) {
+    if (!v.is_a_snapshot) continue;
+    ++snapshots;
+    EXPECT_EQ(ConfigValue(v.other_config, keys::kJob), "job-1") << v.uuid;
+    EXPECT_EQ(v.other_config.count(std::string(keys::kLease)), 0u) << v.uuid;
+    EXPECT_EQ(v.other_config.count(std::string(keys::kLeaseGuard)), 0u) << v.uuid;
+  }
+  EXPECT_EQ(snapshots, 1u);
+}
+
 TEST_F(RunLeaseE2eTest, TwoJobsSharingAScheduleIdKeepEachOthersChains) {
   // Issue 15 item 1: with a schedule-only match each run deleted the other job's replica, and
   // every run became a full.
