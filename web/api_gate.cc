@@ -137,7 +137,8 @@ net::HttpResponse ApiGate::CurrentSession(const net::HttpRequest& req) {
   if (req.method != "GET") return ErrorResponse(405, "GET /api/session");
   std::optional<Session> s =
       sessions_.Lookup(FindCookie(req.Header("cookie"), kSessionCookie).value_or(""));
-  if (!s) return ErrorResponse(401, "not logged in (or the session expired): log in again");
+  // Not logged in is an answer here, not a refusal: the page asks before showing its login.
+  if (!s) return JsonResponse(200, json{{"user", nullptr}, {"csrf", nullptr}});
   return JsonResponse(200, json{{"user", s->user}, {"csrf", s->csrf}});
 }
 

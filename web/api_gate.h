@@ -8,7 +8,8 @@
 //                             200 {"csrf","user"} + Set-Cookie xcr_session (HttpOnly, Secure,
 //                             SameSite=Strict, Path=/); 401 wrong user or password; 429 with
 //                             Retry-After when too many failures (LoginLimiter)
-//   /api/session GET          a session: {"user","csrf"} (a reloaded page gets its token back)
+//   /api/session GET          anyone: {"user","csrf"} of the caller's session (a reloaded page
+//                             gets its token back), both null without one
 //   /api/logout  POST         a session with its CSRF token: forgets the session, clears the
 //                             cookie; 204
 //   /api/users*, /api/tokens* nobody here: 403 (the daemon's Unix socket only)

@@ -208,7 +208,10 @@ TEST_F(ApiGateTest, SessionGivesTheTokenBackAndLogoutEndsTheSession) {
   EXPECT_EQ(out.status, 204);
   EXPECT_NE(HeaderOf(out, "Set-Cookie").find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(gate_->Handle(WithSession(Request("GET", "/api/status"))).status, 401);
-  EXPECT_EQ(gate_->Handle(WithSession(Request("GET", "/api/session"))).status, 401);
+  net::HttpResponse none = gate_->Handle(WithSession(Request("GET", "/api/session")));
+  EXPECT_EQ(none.status, 200);
+  EXPECT_TRUE(json::parse(none.body)["user"].is_null());
+  EXPECT_TRUE(json::parse(none.body)["csrf"].is_null());
 }
 
 TEST_F(ApiGateTest, ApiTokensWorkWithoutCsrfUntilRevoked) {

@@ -47,6 +47,7 @@ export async function resume() {
   const res = await fetch('/api/session', { credentials: 'same-origin' });
   if (!res.ok) return false;
   const r = await res.json();
+  if (!r.user) return false;
   csrf = r.csrf;
   currentUser = r.user;
   return true;
