@@ -1,7 +1,6 @@
 #include "engine/task_log.h"
 
 #include <cmath>
-
 #include <cstdio>
 #include <functional>
 
@@ -224,8 +223,10 @@ std::string TaskLog::ToText() const {
     out += t.label;
     if (t.bytes) {
       char buf[96];
+      // The rate rounded to the byte, as the JSON's bytes_per_s.
       std::snprintf(buf, sizeof buf, "  %s in %.1f s (%s/s)", FormatBytes(t.bytes).c_str(),
-                    Seconds(t), FormatBytes(static_cast<uint64_t>(BytesPerSecond(t))).c_str());
+                    Seconds(t),
+                    FormatBytes(static_cast<uint64_t>(std::llround(BytesPerSecond(t)))).c_str());
       out += buf;
     }
     if (!t.error.empty()) out += ": " + t.error;

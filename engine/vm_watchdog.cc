@@ -12,8 +12,8 @@ VmWatchdog::VmWatchdog(Env* env, const std::atomic<bool>* external, uint64_t tim
       bool late = deadline != 0 && env->NowMicros() >= deadline;
       if (late || (external != nullptr && external->load())) {
         timed_out_.store(late);
-        fired_.store(true);
         flag_->store(true);
+        fired_.store(true);  // last: who sees fired() sees the flag and timed_out() set
         return;
       }
       env->SleepForMicros(poll_micros);

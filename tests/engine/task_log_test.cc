@@ -8,6 +8,21 @@
 namespace xcr::engine {
 namespace {
 
+// The text's rate is the JSON's bytes_per_s: 2000 bytes in 3 s is 667 B/s (666.67 rounded), not
+// 666 (truncated).
+TEST(TaskLogTest, TextRateIsRoundedAsInTheJson) {
+  testing::FakeClockEnv env;
+  TaskLog log(&env);
+  TaskId t = log.Begin(kNoParent, "transfer");
+  env.Advance(3000000);
+  log.AddBytes(t, 2000);
+  log.Succeed(t);
+  nlohmann::json j = nlohmann::json::parse(log.ToJson());
+  EXPECT_EQ(j[0]["bytes_per_s"], 667);
+  std::string text = log.ToText();
+  EXPECT_NE(text.find("in 3.0 s (667 B/s)"), std::string::npos) << text;
+}
+
 TEST(TaskLogTest, RecordsTreeTimesBytesAndErrors) {
   testing::FakeClockEnv env;
   TaskLog log(&env);
