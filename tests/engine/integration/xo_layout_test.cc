@@ -15,11 +15,13 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "engine/backup_datetime.h"
 #include "engine/replica_listing.h"
 #include "engine/replica_metadata.h"
 #include "tests/engine/integration/replication_fixture.h"
+#include "tests/testutil/run_command.h"
 #include "xapi/disk_transfer.h"
 
 namespace xcr::engine::testing {
@@ -389,6 +391,41 @@ TEST_F(XoCurrentLayoutTest, XcrReplicasListsXoCurrentLayout) {
   EXPECT_EQ(uuids(),
             (std::vector<std::string>{r3.out.targets[0].replica_uuid, x.t2_uuid, x.t1_uuid}));
 }
+
+#ifdef XCR_BIN
+// The same listing through the real `xcr replicas` binary (text and --json), as a user runs it:
+// XO's target snapshots newest first, complete, with the schedule; never the live VM.
+TEST_F(XoCurrentLayoutTest, XcrReplicasBinaryListsXoCurrentLayout) {
+  XoCurrentLayout x;
+  ASSERT_NO_FATAL_FAILURE(Build(&x));
+  std::string cmd = std::string("XCR_PASSWORD=xapi-sim ") + XCR_BIN + " replicas --target " +
+                    dst_->url() + " --vm " + vm_.uuid;
+  xcr::testing::CommandResult json = xcr::testing::RunCommand(cmd + " --json");
+  ASSERT_EQ(json.rc, 0) << json.out;
+  // RunCommand folds the log lines (stderr) in: the document starts at its '['.
+  const std::string out = "\n" + json.out;
+  size_t doc = out.find("\n[");
+  ASSERT_NE(doc, std::string::npos) << json.out;
+  nlohmann::json list = nlohmann::json::parse(out.substr(doc + 1), nullptr, false);
+  ASSERT_TRUE(list.is_array()) << json.out;
+  std::vector<std::string> uuids;
+  for (const auto& e : list) {
+    EXPECT_EQ(e["complete"], true) << e.dump();
+    EXPECT_EQ(e["source_vm"], vm_.uuid) << e.dump();
+    EXPECT_EQ(e["schedule"], options_.schedule_id) << e.dump();
+    uuids.push_back(e["uuid"].get<std::string>());
+  }
+  EXPECT_EQ(uuids, (std::vector<std::string>{x.t2_uuid, x.t1_uuid}));
+
+  xcr::testing::CommandResult text = xcr::testing::RunCommand(cmd);
+  ASSERT_EQ(text.rc, 0) << text.out;
+  size_t t2 = text.out.find(x.t2_uuid), t1 = text.out.find(x.t1_uuid);
+  ASSERT_NE(t2, std::string::npos) << text.out;
+  ASSERT_NE(t1, std::string::npos) << text.out;
+  EXPECT_LT(t2, t1) << "newest first: " << text.out;
+  EXPECT_EQ(text.out.find(x.live.uuid), std::string::npos) << "the live VM is listed: " << text.out;
+}
+#endif
 
 // XO's live replica caught with its keys — an update XO did not finish (placeholder datetime)
 // or a target snapshot whose key reset did not happen — is listed by XO's rule, but XO never
