@@ -7,6 +7,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "base/log_line.h"
+
 namespace xcr {
 namespace {
 
@@ -23,20 +25,6 @@ std::mutex& SinkMutex() {
 std::function<void(LogLevel, const std::string&)>& Sink() {
   static auto* s = new std::function<void(LogLevel, const std::string&)>;
   return *s;
-}
-
-const char* LevelName(LogLevel l) {
-  switch (l) {
-    case LogLevel::kDEBUG:
-      return "DEBUG";
-    case LogLevel::kINFO:
-      return "INFO ";
-    case LogLevel::kWARN:
-      return "WARN ";
-    case LogLevel::kERROR:
-      return "ERROR";
-  }
-  return "?";
 }
 
 thread_local ThreadLogBinding t_binding;
@@ -91,7 +79,7 @@ LogMessage::LogMessage(LogLevel level, const char* file, int line) : level_(leve
   for (const char* p = file; *p; ++p) {
     if (*p == '/') base = p + 1;
   }
-  stream_ << ts << ' ' << LevelName(level) << ' ' << base << ':' << line << "] ";
+  stream_ << ts << ' ' << LogLevelName(level) << ' ' << base << ':' << line << "] ";
 }
 
 LogMessage::~LogMessage() {

@@ -165,8 +165,15 @@ Result<JobReport> RunJob(const JobSpec& spec, Connector& pools, RunObserver* obs
         VmReplicator replicator(source, targets, std::move(options), log);
         out = replicator.Run(vm, report.run_task);
         TaskRecord run = log->Get(report.run_task);
+        // The VM's task: by the uuid it records once the VM is found (its label then is the
+        // VM's name), else by the label it started with.
         for (TaskId c : run.children) {
-          if (log->Get(c).label == "VM " + vm) report.vm_tasks[i] = c;
+          TaskRecord t = log->Get(c);
+          auto uuid = t.data.find("uuid");
+          if (out.vm_uuid.empty() ? uuid == t.data.end() && t.label == "VM " + vm
+                                  : uuid != t.data.end() && uuid->second == out.vm_uuid) {
+            report.vm_tasks[i] = c;
+          }
         }
       }
       if (observer) observer->OnVmEnded(i, out, report.vm_tasks[i]);

@@ -153,6 +153,14 @@ void TaskLog::SetData(TaskId id, const std::string& key, std::string value) {
   Notify(id);
 }
 
+void TaskLog::SetLabel(TaskId id, std::string label) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    At(id).label = std::move(label);
+  }
+  Notify(id);
+}
+
 TaskRecord TaskLog::Get(TaskId id) const {
   std::lock_guard<std::mutex> lock(mu_);
   return tasks_.at(id);

@@ -65,6 +65,8 @@ class TaskLog {
   // Sets the bytes moved so far (a transfer's live count while it streams, then its total).
   void SetBytes(TaskId id, uint64_t n);
   void SetData(TaskId id, const std::string& key, std::string value);
+  // Renames the task (a VM's task once the VM is found: "VM web-01" rather than its uuid).
+  void SetLabel(TaskId id, std::string label);
 
   // Called after every change of a task (Add, Start, ..., SetBytes, SetData) with the task's
   // new state, on the thread that changed it, outside the log's lock (so it may read the log).

@@ -109,6 +109,7 @@ Status VmReplicator::Check(RunState& run) {
   const VmView& vm = run.vm;
   run.out.vm_uuid = vm.uuid;
   run.out.vm_name = vm.name_label;
+  if (!vm.name_label.empty()) log_->SetLabel(run.vm_task, "VM " + vm.name_label);
   log_->SetData(run.vm_task, "uuid", vm.uuid);
   if (ConfigValue(vm.other_config, keys::kJob) == options_.job_id &&
       vm.blocked_operations.count("start")) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "base/log_line.h"
 #include "base/logging.h"
 #include "engine/health_check.h"
 #include "engine/run_job.h"
@@ -59,13 +60,15 @@ class RunCollector : public engine::RunObserver {
     nlohmann::json tasks = nlohmann::json::array({log_->SubtreeJson(run.children.front())});
     sink_->OnVmRunProgress(run_, tasks);
   }
-  void OnLog(LogLevel, const std::string& line) override {
+  // Stored as "LEVEL message": the time is the line's time_us, the source file is left out.
+  void OnLog(LogLevel level, const std::string& line) override {
     std::lock_guard<std::mutex> lock(lines_mu_);
     if (lines_.size() >= max_lines_) {
       ++dropped_;
       return;
     }
-    lines_.push_back({env_->NowUnixMicros(), line});
+    lines_.push_back({env_->NowUnixMicros(),
+                      std::string(LogLevelName(level)) + " " + std::string(LogLineMessage(line))});
   }
   // No progress after this (the run's log goes away when RunJob returns).
   void End() {
@@ -76,7 +79,8 @@ class RunCollector : public engine::RunObserver {
   std::vector<RunLogLine> TakeLines() {
     std::lock_guard<std::mutex> lock(lines_mu_);
     if (dropped_) {
-      lines_.push_back({env_->NowUnixMicros(), std::to_string(dropped_) +
+      lines_.push_back({env_->NowUnixMicros(), std::string(LogLevelName(LogLevel::kWARN)) + " " +
+                                                   std::to_string(dropped_) +
                                                    " more log line(s) not kept (the limit is " +
                                                    std::to_string(max_lines_) + ")"});
       dropped_ = 0;

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/log_line.h"
+
 namespace xcr {
 namespace {
 
@@ -72,6 +74,24 @@ TEST(LoggingTest, ParseLevel) {
   EXPECT_TRUE(ParseLogLevel("error", &l));
   EXPECT_EQ(l, LogLevel::kERROR);
   EXPECT_FALSE(ParseLogLevel("loud", &l));
+}
+
+// A run's stored log keeps the message apart from the time and level its line was written with.
+TEST(LoggingTest, LineMessageDropsTheTimeLevelAndSource) {
+  std::vector<std::string> lines;
+  SetLogSink([&](LogLevel, const std::string& l) { lines.push_back(l); });
+  XCR_LOG(ERROR) << "logged in to https://pool-a [master] ";
+  SetLogSink(nullptr);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(LogLineMessage(lines[0]), "logged in to https://pool-a [master] ");
+  EXPECT_EQ(LogLineMessage("2026-12-07T21:34:02.172Z INFO  connection.cc:91] a] b"), "a] b");
+  EXPECT_EQ(LogLineMessage("2026-12-07T21:34:02.172Z WARN  x.cc:1] "), "");
+  // Not a formatted line: whole.
+  EXPECT_EQ(LogLineMessage("3 more log line(s) not kept"), "3 more log line(s) not kept");
+  EXPECT_EQ(LogLineMessage("2026-12-07T21:34:02.172Z INFO  no source here"),
+            "2026-12-07T21:34:02.172Z INFO  no source here");
+  EXPECT_STREQ(LogLevelName(LogLevel::kINFO), "INFO ");
+  EXPECT_STREQ(LogLevelName(LogLevel::kERROR), "ERROR");
 }
 
 }  // namespace

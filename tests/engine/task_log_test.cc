@@ -102,6 +102,9 @@ TEST(TaskLogTest, SetBytesListenerAndSubtree) {
   ASSERT_EQ(sub["children"].size(), 1u);
   EXPECT_EQ(sub["children"][0]["status"], "success");
   EXPECT_EQ(nlohmann::json::parse(log.ToJson())[0]["children"][0], sub);
+  log.SetLabel(vm, "VM web-02");  // renamed: listeners are told
+  EXPECT_EQ(seen.back().first, vm);
+  EXPECT_EQ(log.SubtreeJson(vm)["label"], "VM web-02");
 }
 
 TEST(FormatBytesTest, BinaryUnits) {

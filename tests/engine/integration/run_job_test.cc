@@ -111,6 +111,11 @@ TEST_F(RunJobTest, ProgressKeyedByTaskIdWithLiveBytesWhileADiskStreams) {
   ASSERT_OK(report.outcome.vms.at(0).status) << report.log->ToText();
   ASSERT_NE(report.vm_tasks.at(0), kNoParent);
   EXPECT_EQ(rec.ended.at(0), report.vm_tasks[0]);
+  // Given by uuid, the VM's task is labelled by its name once the VM is found.
+  const std::string& name = report.outcome.vms[0].vm_name;
+  EXPECT_NE(name, vms_[0]);
+  EXPECT_EQ(report.log->Get(report.vm_tasks[0]).label, "VM " + name);
+  EXPECT_EQ(report.log->Get(report.vm_tasks[0]).data.at("uuid"), vms_[0]);
 
   // The export step: its final bytes are the VM's, and it was told about while it streamed.
   TaskId export_task = kNoParent;

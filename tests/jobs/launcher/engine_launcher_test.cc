@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <regex>
 
 #include <gtest/gtest.h>
 
@@ -216,6 +217,18 @@ TEST_F(EngineLauncherTest, ARunSucceedsThenTheNextIsADelta) {
   ASSERT_EQ(first.outcome, RunOutcome::kSuccess) << first.message << "\n" << first.tasks.dump(2);
   EXPECT_NE(first.vm_name, vms_[0]);  // its name label
   ASSERT_EQ(first.tasks.size(), 1u);
+  EXPECT_EQ(first.tasks[0].at("label"), "VM " + first.vm_name);  // as `xcr replicate` shows it
+  // Log lines are "LEVEL message": the time is the line's time_us, no source file.
+  ASSERT_FALSE(first.log.empty());
+  for (const RunLogLine& l : first.log) {
+    EXPECT_GT(l.time_us, 0);
+    EXPECT_TRUE(l.text.starts_with("INFO  ") || l.text.starts_with("WARN  ") ||
+                l.text.starts_with("ERROR ") || l.text.starts_with("DEBUG "))
+        << l.text;
+    EXPECT_EQ(l.text.find(".cc:"), std::string::npos) << l.text;
+    EXPECT_FALSE(std::regex_search(l.text, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d)")))
+        << "a time in: " << l.text;
+  }
   EXPECT_EQ(first.tasks[0].at("status"), "success");
   EXPECT_TRUE(HasLabel(first.tasks, "full export of disk")) << first.tasks.dump(2);
   EXPECT_GT(sink_.progress_count(1), 0u);
