@@ -40,6 +40,11 @@ extern const char kDaemonFlagsUsage[];
 // Registers --socket and --json on a command group (its subcommands inherit them).
 void AddDaemonFlags(CLI::App* group, DaemonFlags* flags);
 
+// Once `command` is on the command line, the words after it are its own: a job named "demo" or
+// "create" (`xcr job run demo`) is an argument, not the command of that name. (CLI11 otherwise
+// matches any word against the commands of every enclosing level first.)
+void WordsAreArguments(CLI::App* command);
+
 class DaemonSession {
  public:
   DaemonSession(const DaemonFlags& flags, const Context& context);

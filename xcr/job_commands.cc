@@ -132,6 +132,7 @@ class JobCommand : public Command {
     CLI::App* app = group_->add_subcommand(name, name);
     cli::SetUsage(app, std::move(usage));
     if (takes_job) app->add_option("job", job_);
+    WordsAreArguments(app);
     return app;
   }
 

@@ -78,6 +78,7 @@ class PoolCommand : public Command {
     AddDaemonFlags(group_, &flags_);
 
     add_ = group_->add_subcommand("add", "store a pool");
+    WordsAreArguments(add_);
     cli::SetUsage(add_, kAddUsage);
     add_->add_option("url", url_);
     add_->add_option("--user", user_);
@@ -91,15 +92,18 @@ class PoolCommand : public Command {
     cli::SetUsage(list_, kListUsage);
 
     trust_ = group_->add_subcommand("trust", "pin a pool's certificate");
+    WordsAreArguments(trust_);
     cli::SetUsage(trust_, kTrustUsage);
     trust_->add_option("pool", pool_);
     trust_->add_option("--fingerprint", fingerprint_);
 
     remove_ = group_->add_subcommand("remove", "forget a pool");
+    WordsAreArguments(remove_);
     cli::SetUsage(remove_, kRemoveUsage);
     remove_->add_option("pool", pool_);
 
     test_ = group_->add_subcommand("test", "log in to a pool now");
+    WordsAreArguments(test_);
     cli::SetUsage(test_, kTestUsage);
     test_->add_option("pool", pool_);
     return group_;

@@ -40,6 +40,7 @@ class RunsCommand : public Command {
     cli::SetUsage(app_, std::string(kRunsUsage) + kDaemonFlagsUsage);
     AddDaemonFlags(app_, &flags_);
     app_->add_option("job", job_);
+    WordsAreArguments(app_);
     app_->add_option("--limit", limit_)->check(CLI::Range(1, 100000));
     return app_;
   }
@@ -75,9 +76,11 @@ class RunCommand : public Command {
     show_ = group_->add_subcommand("show", "show a run");
     cli::SetUsage(show_, kShowUsage);
     show_->add_option("id", id_);
+    WordsAreArguments(show_);
     wait_ = group_->add_subcommand("wait", "wait for a run");
     cli::SetUsage(wait_, kWaitUsage);
     wait_->add_option("id", id_);
+    WordsAreArguments(wait_);
     return group_;
   }
 

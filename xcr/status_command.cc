@@ -26,6 +26,7 @@ class StatusCommand : public Command {
     cli::SetUsage(app_, std::string(kUsage) + kDaemonFlagsUsage);
     AddDaemonFlags(app_, &flags_);
     app_->add_option("job", job_);
+    WordsAreArguments(app_);
     return app_;
   }
 

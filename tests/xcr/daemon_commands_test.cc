@@ -378,6 +378,20 @@ TEST_F(DaemonCommandsTest, JobsByUniqueNameOrId) {
   EXPECT_EQ(daemon_.To("PATCH", "/api/jobs/j-1").size(), 1u);
 }
 
+TEST_F(DaemonCommandsTest, AJobNamedLikeACommandIsAnArgument) {
+  daemon_.On("GET /api/jobs", 200,
+             json::array(
+                 {{{"id", "j-demo"}, {"name", "demo"}}, {{"id", "j-create"}, {"name", "create"}}}));
+  daemon_.On("PATCH /api/jobs/j-demo", 200, {{"id", "j-demo"}, {"name", "demo"}});
+  daemon_.On("PATCH /api/jobs/j-create", 200, {{"id", "j-create"}, {"name", "create"}});
+  Outcome o = Xcr({"job", "disable", "demo"});
+  EXPECT_EQ(o.rc, 0) << o.out << o.err;
+  EXPECT_EQ(daemon_.To("PATCH", "/api/jobs/j-demo").size(), 1u);
+  o = Xcr({"job", "enable", "create"});
+  EXPECT_EQ(o.rc, 0) << o.out << o.err;
+  EXPECT_EQ(daemon_.To("PATCH", "/api/jobs/j-create").size(), 1u);
+}
+
 TEST_F(DaemonCommandsTest, JobDeleteWithPurgeAndForALostJob) {
   daemon_.On("GET /api/jobs", 200, Jobs());
   daemon_.On("DELETE /api/jobs/j-1?purge=1", 200,
