@@ -10,7 +10,8 @@
 // daemon's own user are served (403 otherwise).
 //
 // The handlers live one resource per file: daemon_api_pools.cc, daemon_api_jobs.cc,
-// daemon_api_runs.cc, daemon_api_status.cc, daemon_api_schedules.cc; daemon_api.cc routes.
+// daemon_api_runs.cc, daemon_api_status.cc, daemon_api_replicas.cc,
+// daemon_api_schedules.cc; daemon_api.cc routes.
 // Thread-safety: Handle and Stream may be called from many connection threads at once.
 #ifndef XCR_JOBS_DAEMON_API_H_
 #define XCR_JOBS_DAEMON_API_H_
@@ -86,6 +87,8 @@ class DaemonApi : public net::HttpHandler {
   // daemon_api_status.cc
   net::HttpResponse GetStatus();
   net::HttpResponse ListReplicas(const net::HttpRequest& req);
+  // daemon_api_replicas.cc
+  net::HttpResponse CloneReplica(const std::string& uuid, const net::HttpRequest& req);
   // daemon_api_schedules.cc
   net::HttpResponse PreviewSchedule(const net::HttpRequest& req);
 

@@ -1,6 +1,7 @@
 // PoolAccess: what the daemon's API does on a pool that may not be stored yet — read the
 // certificate it presents (trust on first use), log in with a PoolConfig, list its SRs and VMs
-// for `pool test`, and purge a job's replicas and snapshots on it. XapiPoolAccess
+// for `pool test`, purge a job's replicas and snapshots on it, and clone a replica for disaster
+// recovery. XapiPoolAccess
 // (pool_access_xapi.h) does it over XAPI; the API's tests use a fake.
 //
 // Errors are the pool's (kUnavailable unreachable, kRemoteError a refused login, kPermissionDenied
@@ -38,6 +39,13 @@ struct PoolInventory {
   std::vector<PoolVmInfo> vms;
 };
 
+// A disaster-recovery clone of a replica (engine/replica_ops.h CloneReplica).
+struct ReplicaClone {
+  std::string uuid;
+  std::string name;
+  bool started = false;
+};
+
 struct PurgeTotals {
   uint64_t replicas = 0;   // replica VMs destroyed
   uint64_t snapshots = 0;  // source snapshots destroyed
@@ -57,6 +65,12 @@ class PoolAccess {
   // the job holds its lease on the pool (nothing removed).
   virtual Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id,
                                        const std::string& job_name) = 0;
+  // Makes a bootable copy of the replica VM `replica_uuid` on the pool (named `name`, or the
+  // replica's name with its date if empty) and starts it if `start`; the replica is untouched.
+  // kNotFound if the pool has no such VM, kInvalidArgument if the VM is not a replica,
+  // kFailedPrecondition for an interrupted copy (nothing created in these three cases).
+  virtual Result<ReplicaClone> CloneReplica(const PoolConfig& pool, const std::string& replica_uuid,
+                                            const std::string& name, bool start) = 0;
 };
 
 }  // namespace xcr::jobs

@@ -4,6 +4,8 @@
 
 #include "base/redact.h"
 #include "engine/job_purge.h"
+#include "engine/pool_catalog.h"
+#include "engine/replica_ops.h"
 #include "jobs/pool_connector.h"
 #include "xapi/api.h"
 #include "xapi/http_curl.h"
@@ -62,6 +64,28 @@ Result<PurgeTotals> XapiPoolAccess::PurgeJob(const PoolConfig& pool, const std::
   (void)conn->Close();
   return PurgeTotals{static_cast<uint64_t>(counts.replicas),
                      static_cast<uint64_t>(counts.snapshots)};
+}
+
+Result<ReplicaClone> XapiPoolAccess::CloneReplica(const PoolConfig& pool,
+                                                  const std::string& replica_uuid,
+                                                  const std::string& name, bool start) {
+  XCR_ASSIGN_OR_RETURN(auto conn, ConnectPool(pool));
+  // By uuid only (engine::CloneReplica also takes a name), and a VM that is not a replica is told
+  // apart from no VM at all.
+  XCR_ASSIGN_OR_RETURN(engine::PoolCatalog catalog, engine::LoadPoolCatalog(*conn));
+  auto vm = std::find_if(catalog.vms.begin(), catalog.vms.end(),
+                         [&](const engine::VmView& v) { return v.uuid == replica_uuid; });
+  if (vm == catalog.vms.end()) {
+    return Status::NotFound("pool '" + pool.name + "' has no VM with uuid " + replica_uuid);
+  }
+  if (!engine::LooksLikeReplica(*vm)) {
+    return Status::InvalidArgument("VM " + replica_uuid + " ('" + vm->name_label + "') on pool '" +
+                                   pool.name + "' is not a replica: only replicas are cloned");
+  }
+  XCR_ASSIGN_OR_RETURN(engine::CloneResult clone,
+                       engine::CloneReplica(*conn, replica_uuid, name, start));
+  (void)conn->Close();
+  return ReplicaClone{clone.uuid, clone.name, start};
 }
 
 }  // namespace xcr::jobs

@@ -1,6 +1,7 @@
 // XapiPoolAccess: PoolAccess over XAPI — probes certificates with xapi::ProbeFingerprint, logs in
 // with ConnectPool (pool_connector.h: the pool's URLs in order; its pin, `insecure`, or the
-// system CA store), lists SRs and VMs with get_all_records, purges with engine::PurgeJob.
+// system CA store), lists SRs and VMs with get_all_records, purges with engine::PurgeJob,
+// clones with engine::CloneReplica.
 // Thread-safety: stateless; every call opens its own connection.
 #ifndef XCR_JOBS_POOL_ACCESS_XAPI_H_
 #define XCR_JOBS_POOL_ACCESS_XAPI_H_
@@ -20,6 +21,8 @@ class XapiPoolAccess : public PoolAccess {
   Result<PoolInventory> Inventory(const PoolConfig& pool) override;
   Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id,
                                const std::string& job_name) override;
+  Result<ReplicaClone> CloneReplica(const PoolConfig& pool, const std::string& replica_uuid,
+                                    const std::string& name, bool start) override;
 };
 
 }  // namespace xcr::jobs

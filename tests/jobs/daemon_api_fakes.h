@@ -88,6 +88,20 @@ class FakePools : public PoolAccess {
     if (!purge_status.ok()) return purge_status;
     return PurgeTotals{2, 1};
   }
+  Result<ReplicaClone> CloneReplica(const PoolConfig& pool, const std::string& replica_uuid,
+                                    const std::string& name, bool start) override {
+    std::lock_guard<std::mutex> lock(clone_mu);
+    clone_calls.push_back({pool.id, replica_uuid, name, start});
+    if (!clone_status.ok()) return clone_status;
+    ReplicaClone c{"clone-" + std::to_string(clone_calls.size()), name, start};
+    if (c.name.empty()) c.name = "replica (DR clone)";
+    clones.push_back(c);
+    return c;
+  }
+  struct CloneCall {
+    std::string pool, replica, name;
+    bool start = false;
+  };
 
   std::string presented = kPresented;
   Status login_status;
@@ -97,6 +111,10 @@ class FakePools : public PoolAccess {
   std::vector<std::string> probes;
   std::vector<PoolConfig> logins;
   std::vector<std::pair<std::string, std::string>> purges;
+  std::mutex clone_mu;
+  Status clone_status;  // the next clones' answer when not OK
+  std::vector<CloneCall> clone_calls;
+  std::vector<ReplicaClone> clones;  // the clones made (what the pool now holds)
 };
 
 }  // namespace xcr::jobs::testing
