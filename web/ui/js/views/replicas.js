@@ -31,7 +31,10 @@ export async function replicasView() {
       h('td', { class: 'optional' }, r.delta_chain_length ?? '—'),
       h('td', { class: 'optional' }, fmtBytes(r.size ?? r.bytes)),
       h('td', {}, h('button', {
-        type: 'button', 'aria-label': `Clone ${r.name || r.uuid}`,
+        type: 'button', 'aria-label': `Clone ${r.name || r.vm_name || r.uuid}`,
+        // The clone needs the replica VM's uuid and its pool; without them the button is off.
+        disabled: !(r.uuid && r.pool),
+        title: r.uuid && r.pool ? 'A bootable copy of this replica' : 'The replica VM is not known yet',
         onclick: async () => {
           const cloneName = h('input', { name: 'name', value: `${r.vm_name || r.name || 'replica'} (DR)`, required: true });
           const start = h('input', { type: 'checkbox', name: 'start' });
@@ -40,8 +43,8 @@ export async function replicasView() {
             field('Name of the new VM', cloneName), h('label', { class: 'check' }, start, 'Start it')), 'Clone');
           if (!ok) return;
           try {
-            const res = await api('POST', `/api/replicas/${encodeURIComponent(r.uuid || r.replica)}/clone`, { name: ok.name, start: !!ok.start });
-            toast(`Clone created${res && res.vm ? `: ${res.vm}` : ''}`);
+            const res = await api('POST', `/api/replicas/${encodeURIComponent(r.uuid)}/clone`, { pool: r.pool, name: ok.name, start: !!ok.start });
+            toast(`Clone created${res && res.uuid ? `: ${res.name || ''} ${res.uuid}${res.started ? ', started' : ''}` : ''}`);
           } catch (e) { toast(e.message); }
         },
       }, 'Clone')))))));
