@@ -97,17 +97,11 @@ std::string ApiErrorMessage(int http_status, const nlohmann::json& body) {
 }
 
 std::string UrlSegment(const std::string& text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
+  // libcurl escapes every byte but the unreserved ones (RFC 3986: A-Z a-z 0-9 - . _ ~).
+  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  if (escaped == nullptr) return {};
+  std::string out(escaped);
+  curl_free(escaped);
   return out;
 }
 
