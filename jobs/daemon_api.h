@@ -89,6 +89,10 @@ class DaemonApi : public net::HttpHandler {
   net::HttpResponse ListReplicas(const net::HttpRequest& req);
   // daemon_api_replicas.cc
   net::HttpResponse CloneReplica(const std::string& uuid, const net::HttpRequest& req);
+  // Gives each GET /api/replicas entry ({"job", "vm", "pool", "sr", ...}) the "uuid" and "name"
+  // of its newest complete replica VM on its pool (null when the pool has none or cannot be
+  // reached: the listing never fails for a pool).
+  void AddReplicaVms(nlohmann::json& entries);
   // daemon_api_schedules.cc
   net::HttpResponse PreviewSchedule(const net::HttpRequest& req);
 

@@ -1,9 +1,48 @@
 // POST /api/replicas/UUID/clone: the disaster-recovery clone of a replica on its target pool
-// (what `xcr clone-replica` does), through PoolAccess::CloneReplica.
+// (what `xcr clone-replica` does), through PoolAccess::CloneReplica; and the replica VM's uuid
+// for GET /api/replicas, through PoolAccess::ListReplicas.
+#include <map>
+
+#include "base/logging.h"
 #include "jobs/daemon_api.h"
 #include "jobs/daemon_api_http.h"
 
 namespace xcr::jobs {
+
+void DaemonApi::AddReplicaVms(nlohmann::json& entries) {
+  std::map<std::string, std::vector<engine::ReplicaEntry>> by_pool;  // listed once per pool
+  for (nlohmann::json& e : entries) {
+    e["uuid"] = nullptr;
+    e["name"] = nullptr;
+    const std::string pool_id = e["pool"].get<std::string>();
+    if (!by_pool.count(pool_id)) {
+      auto& listed = by_pool[pool_id];
+      auto pool = store_->GetPool(pool_id);
+      if (!pool.ok()) continue;
+      auto replicas = pools_->ListReplicas(*pool);
+      if (!replicas.ok()) {
+        XCR_LOG(WARN) << "api: replicas on pool '" << pool->name
+                      << "' not listed: " << replicas.status().ToString();
+        continue;
+      }
+      listed = std::move(*replicas);
+    }
+    const std::string sr = e["sr"].get<std::string>();
+    const engine::ReplicaEntry* best = nullptr;  // newest first: the first match wins
+    for (const engine::ReplicaEntry& r : by_pool[pool_id]) {
+      if (!r.complete || r.job != e["job"] || r.source_vm != e["vm"]) continue;
+      if (r.sr == sr || r.sr_name == sr) {
+        best = &r;
+        break;
+      }
+      if (!best) best = &r;  // the job names its SR some other way: still this VM's replica
+    }
+    if (best) {
+      e["uuid"] = best->uuid;
+      e["name"] = best->name;
+    }
+  }
+}
 
 net::HttpResponse DaemonApi::CloneReplica(const std::string& uuid, const net::HttpRequest& req) {
   auto body = ParseJsonBody(req);

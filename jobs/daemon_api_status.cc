@@ -72,6 +72,7 @@ net::HttpResponse DaemonApi::ListReplicas(const net::HttpRequest& req) {
                    {"snapshot", s.last_snapshot_uuid},
                    {"bytes", s.last_bytes}});
   }
+  AddReplicaVms(out);
   return JsonResponse(200, {{"replicas", out}});
 }
 

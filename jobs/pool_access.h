@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "engine/replica_listing.h"
 #include "jobs/pool_config.h"
 
 namespace xcr::jobs {
@@ -69,6 +70,8 @@ class PoolAccess {
   // replica's name with its date if empty) and starts it if `start`; the replica is untouched.
   // kNotFound if the pool has no such VM, kInvalidArgument if the VM is not a replica,
   // kFailedPrecondition for an interrupted copy (nothing created in these three cases).
+  // Every replica VM on the pool, newest first (engine::ListPoolReplicas).
+  virtual Result<std::vector<engine::ReplicaEntry>> ListReplicas(const PoolConfig& pool) = 0;
   virtual Result<ReplicaClone> CloneReplica(const PoolConfig& pool, const std::string& replica_uuid,
                                             const std::string& name, bool start) = 0;
 };

@@ -5,6 +5,7 @@
 #include "base/redact.h"
 #include "engine/job_purge.h"
 #include "engine/pool_catalog.h"
+#include "engine/replica_listing.h"
 #include "engine/replica_ops.h"
 #include "jobs/pool_connector.h"
 #include "xapi/api.h"
@@ -64,6 +65,14 @@ Result<PurgeTotals> XapiPoolAccess::PurgeJob(const PoolConfig& pool, const std::
   (void)conn->Close();
   return PurgeTotals{static_cast<uint64_t>(counts.replicas),
                      static_cast<uint64_t>(counts.snapshots)};
+}
+
+Result<std::vector<engine::ReplicaEntry>> XapiPoolAccess::ListReplicas(const PoolConfig& pool) {
+  XCR_ASSIGN_OR_RETURN(auto conn, ConnectPool(pool));
+  XCR_ASSIGN_OR_RETURN(auto replicas, engine::ListPoolReplicas(
+                                          *conn, "", Env::Default()->NowUnixMicros() / 1000000));
+  (void)conn->Close();
+  return replicas;
 }
 
 Result<ReplicaClone> XapiPoolAccess::CloneReplica(const PoolConfig& pool,

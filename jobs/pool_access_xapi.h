@@ -21,6 +21,7 @@ class XapiPoolAccess : public PoolAccess {
   Result<PoolInventory> Inventory(const PoolConfig& pool) override;
   Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id,
                                const std::string& job_name) override;
+  Result<std::vector<engine::ReplicaEntry>> ListReplicas(const PoolConfig& pool) override;
   Result<ReplicaClone> CloneReplica(const PoolConfig& pool, const std::string& replica_uuid,
                                     const std::string& name, bool start) override;
 };

@@ -88,6 +88,12 @@ class FakePools : public PoolAccess {
     if (!purge_status.ok()) return purge_status;
     return PurgeTotals{2, 1};
   }
+  Result<std::vector<engine::ReplicaEntry>> ListReplicas(const PoolConfig& pool) override {
+    std::lock_guard<std::mutex> lock(clone_mu);
+    replica_lists.push_back(pool.id);
+    if (!replicas_status.ok()) return replicas_status;
+    return replicas[pool.id];
+  }
   Result<ReplicaClone> CloneReplica(const PoolConfig& pool, const std::string& replica_uuid,
                                     const std::string& name, bool start) override {
     std::lock_guard<std::mutex> lock(clone_mu);
@@ -112,6 +118,9 @@ class FakePools : public PoolAccess {
   std::vector<PoolConfig> logins;
   std::vector<std::pair<std::string, std::string>> purges;
   std::mutex clone_mu;
+  Status replicas_status;  // ListReplicas' answer when not OK
+  std::map<std::string, std::vector<engine::ReplicaEntry>> replicas;  // by pool id
+  std::vector<std::string> replica_lists;                             // pools listed
   Status clone_status;  // the next clones' answer when not OK
   std::vector<CloneCall> clone_calls;
   std::vector<ReplicaClone> clones;  // the clones made (what the pool now holds)

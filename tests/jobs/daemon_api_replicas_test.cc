@@ -3,6 +3,9 @@
 // 404, a VM that is not a replica 400, and every refusal creates nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
+
 #include "jobs/daemon_api.h"
 #include "tests/jobs/daemon_api_fakes.h"
 #include "tests/jobs/job_test_util.h"
@@ -39,6 +42,14 @@ class DaemonApiCloneTest : public ::testing::Test {
     req.target = target;
     net::ParseTarget(target, &req.path, &req.query);
     req.body = body;
+    req.peer = net::PeerCredentials{0, 0, 42};
+    return api_->Handle(req);
+  }
+  net::HttpResponse Get(const std::string& target) {
+    net::HttpRequest req;
+    req.method = "GET";
+    req.target = target;
+    net::ParseTarget(target, &req.path, &req.query);
     req.peer = net::PeerCredentials{0, 0, 42};
     return api_->Handle(req);
   }
@@ -111,6 +122,62 @@ TEST_F(DaemonApiCloneTest, InvalidBodiesAreRefusedBeforeAnyPoolIsAsked) {
   }
   EXPECT_EQ(Post("/api/replicas/" + std::string(kReplica) + "/clone", "not json").status, 400);
   EXPECT_TRUE(pools_.clone_calls.empty());
+}
+
+// GET /api/replicas names each entry's newest complete replica VM on its pool, listing each pool
+// once; a pool that cannot be listed leaves its entries' uuid null without failing the listing.
+TEST_F(DaemonApiCloneTest, ListingCarriesTheReplicaVmUuidAndPool) {
+  Job job = ValidJob();
+  ASSERT_OK(store_->PutPool(ValidPool(kPoolB, "far-site")));
+  ASSERT_OK(store_->PutJob(job));
+  std::vector<VmTargetState> states;
+  for (const char* vm : {kVm1, kVm2}) {
+    for (const TargetSr& target : job.srs) {
+      VmTargetState t;
+      t.job_id = job.id;
+      t.vm_uuid = vm;
+      t.pool = target.pool;
+      t.sr = target.sr;
+      t.state = VmState::kOk;
+      t.last_success_us = 1'000'000;
+      states.push_back(t);
+    }
+  }
+  ASSERT_OK(store_->PutVmStates(states));
+  auto entry = [&](std::string uuid, const char* vm, bool complete, std::string sr_name) {
+    engine::ReplicaEntry r;
+    r.uuid = uuid;
+    r.name = "replica " + uuid;
+    r.source_vm = vm;
+    r.job = job.id;
+    r.sr = "sr-uuid";
+    r.sr_name = sr_name;
+    r.complete = complete;
+    return r;
+  };
+  // Newest first: an interrupted copy of vm1, then its newest complete replica.
+  pools_.replicas[kPoolA] = {entry("r-partial", kVm1, false, "sr-fast"),
+                             entry("r-new", kVm1, true, "sr-fast"),
+                             entry("r-old", kVm1, true, "sr-fast")};
+  json replicas = json::parse(Get("/api/replicas").body)["replicas"];
+  ASSERT_EQ(replicas.size(), 4u);
+  std::map<std::pair<std::string, std::string>, json> by;  // (vm, pool) -> uuid
+  for (const json& r : replicas) by[{r["vm"], r["pool"]}] = r["uuid"];
+  auto uuid_of = [&](const char* vm, const char* pool) { return by[{vm, pool}]; };
+  EXPECT_EQ(uuid_of(kVm1, kPoolA), "r-new");
+  EXPECT_EQ(uuid_of(kVm2, kPoolA), nullptr);               // no replica of vm2 there
+  EXPECT_EQ(uuid_of(kVm1, kPoolB), nullptr);               // pool B lists none
+  std::vector<std::string> listed = pools_.replica_lists;  // each pool once
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(listed, (std::vector<std::string>{kPoolA, kPoolB}));
+
+  pools_.replicas_status = Status::Unavailable("pool unreachable");
+  auto r = Get("/api/replicas");
+  ASSERT_EQ(r.status, 200) << r.body;
+  for (const json& e : json::parse(r.body)["replicas"]) {
+    EXPECT_EQ(e["uuid"], nullptr);
+    EXPECT_TRUE(e["pool"].is_string());
+  }
 }
 
 TEST_F(DaemonApiCloneTest, OnlyPostIsAllowed) {
