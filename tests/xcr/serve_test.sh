@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # xcr serve end to end: the real daemon on a temp state dir, its JSON API over the Unix socket
 # (curl --unix-socket), a pool on an HTTPS simulator added with trust on first use, a job
-# created and run now until its run ends, a second daemon on the same dir refused, a client
+# created and run now until its run ends, its replica listed with its uuid and cloned for DR
+# (POST /api/replicas/UUID/clone), a second daemon on the same dir refused, a client
 # that is neither root nor the daemon's user refused (403), SIGTERM and SIGINT exit 0 and the
 # state is there after a restart, the run's event stream, and a job deleted with purge leaves
 # nothing of it on the pool.
@@ -85,6 +86,18 @@ done
 expect 200 GET /api/status
 [ "$(jq_body 'd[0]["state"]')" = ok ] || fail "status after the run: $(cat "$work/body")"
 [ "$(jq_body 'd[0]["last_success"] is not None')" = True ] || fail "no last success: $(cat "$work/body")"
+# The replica as the web UI's Replicas page sees it, cloned for DR (started); the source VM,
+# which is no replica, and unknown VMs and pools are refused.
+expect 200 GET /api/replicas
+REPLICA=$(jq_body 'd["replicas"][0]["uuid"]')
+[ "$(jq_body 'd["replicas"][0]["pool"]')" = "$POOL" ] || fail "replicas: $(cat "$work/body")"
+[ "$REPLICA" != None ] || fail "the replica has no uuid: $(cat "$work/body")"
+expect 201 POST "/api/replicas/$REPLICA/clone" "{\"pool\": \"$POOL\", \"name\": \"dr-1\", \"start\": true}"
+[ "$(jq_body 'd["name"]')" = dr-1 ] && [ "$(jq_body 'd["started"]')" = True ] || fail "clone: $(cat "$work/body")"
+[ "$(jq_body 'd["uuid"]')" != "$REPLICA" ] || fail "the clone is the replica: $(cat "$work/body")"
+expect 400 POST "/api/replicas/$VM/clone" "{\"pool\": \"$POOL\"}"
+expect 404 POST "/api/replicas/00000000-0000-4000-8000-000000000000/clone" "{\"pool\": \"$POOL\"}"
+expect 404 POST "/api/replicas/$REPLICA/clone" '{"pool": "00000000-0000-4000-8000-000000000000"}'
 
 # One daemon per state directory.
 set +e
@@ -124,4 +137,4 @@ expect 404 GET "/api/jobs/$JOB"
 expect 200 POST /api/jobs/purge "{\"job\": \"$JOB\"}"
 [ "$(jq_body 'd["purged"]["replicas"]')" = 0 ] || fail "a second purge found more: $(cat "$work/body")"
 stop_serve INT
-echo "serve test: daemon, API, pool, job, run, events, purge, lock, peer check and signals all held"
+echo "serve test: daemon, API, pool, job, run, DR clone, events, purge, lock, peer check and signals all held"
