@@ -17,6 +17,8 @@
 #define XCR_JOBS_DAEMON_API_H_
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,7 +94,16 @@ class DaemonApi : public net::HttpHandler {
   // Gives each GET /api/replicas entry ({"job", "vm", "pool", "sr", ...}) the "uuid" and "name"
   // of its newest complete replica VM on its pool (null when the pool has none or cannot be
   // reached: the listing never fails for a pool).
-  void AddReplicaVms(nlohmann::json& entries);
+  // Each pool's replicas, listed at most once per request; nullopt when the pool is not
+  // stored or cannot be listed (logged).
+  using PoolReplicaCache = std::map<std::string, std::optional<std::vector<engine::ReplicaEntry>>>;
+  const std::vector<engine::ReplicaEntry>* PoolReplicas(PoolReplicaCache& cache,
+                                                        const std::string& pool_id);
+  void AddReplicaVms(nlohmann::json& entries, PoolReplicaCache& cache);
+  // The replicas on every stored pool whose job (xo:backup:job) is not a stored job: what a job
+  // deleted without --purge, or another tool's job, left ({"uuid", "name", "job", "vm",
+  // "pool", "pool_name", "sr", "sr_name", "datetime", "complete"}).
+  nlohmann::json ListOrphans(PoolReplicaCache& cache);
   // daemon_api_schedules.cc
   net::HttpResponse PreviewSchedule(const net::HttpRequest& req);
 

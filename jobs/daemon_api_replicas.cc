@@ -2,6 +2,7 @@
 // (what `xcr clone-replica` does), through PoolAccess::CloneReplica; and the replica VM's uuid
 // for GET /api/replicas, through PoolAccess::ListReplicas.
 #include <map>
+#include <set>
 
 #include "base/logging.h"
 #include "jobs/daemon_api.h"
@@ -9,27 +10,35 @@
 
 namespace xcr::jobs {
 
-void DaemonApi::AddReplicaVms(nlohmann::json& entries) {
-  std::map<std::string, std::vector<engine::ReplicaEntry>> by_pool;  // listed once per pool
+const std::vector<engine::ReplicaEntry>* DaemonApi::PoolReplicas(PoolReplicaCache& cache,
+                                                                 const std::string& pool_id) {
+  auto it = cache.find(pool_id);
+  if (it == cache.end()) {
+    it = cache.emplace(pool_id, std::nullopt).first;
+    auto pool = store_->GetPool(pool_id);
+    if (pool.ok()) {
+      auto replicas = pools_->ListReplicas(*pool);
+      if (replicas.ok()) {
+        it->second = std::move(*replicas);
+      } else {
+        XCR_LOG(WARN) << "api: replicas on pool '" << pool->name
+                      << "' not listed: " << replicas.status().ToString();
+      }
+    }
+  }
+  return it->second ? &*it->second : nullptr;
+}
+
+void DaemonApi::AddReplicaVms(nlohmann::json& entries, PoolReplicaCache& cache) {
   for (nlohmann::json& e : entries) {
     e["uuid"] = nullptr;
     e["name"] = nullptr;
-    const std::string pool_id = e["pool"].get<std::string>();
-    if (!by_pool.count(pool_id)) {
-      auto& listed = by_pool[pool_id];
-      auto pool = store_->GetPool(pool_id);
-      if (!pool.ok()) continue;
-      auto replicas = pools_->ListReplicas(*pool);
-      if (!replicas.ok()) {
-        XCR_LOG(WARN) << "api: replicas on pool '" << pool->name
-                      << "' not listed: " << replicas.status().ToString();
-        continue;
-      }
-      listed = std::move(*replicas);
-    }
+    const std::vector<engine::ReplicaEntry>* listed =
+        PoolReplicas(cache, e["pool"].get<std::string>());
+    if (listed == nullptr) continue;
     const std::string sr = e["sr"].get<std::string>();
     const engine::ReplicaEntry* best = nullptr;  // newest first: the first match wins
-    for (const engine::ReplicaEntry& r : by_pool[pool_id]) {
+    for (const engine::ReplicaEntry& r : *listed) {
       if (!r.complete || r.job != e["job"] || r.source_vm != e["vm"]) continue;
       if (r.sr == sr || r.sr_name == sr) {
         best = &r;
@@ -42,6 +51,33 @@ void DaemonApi::AddReplicaVms(nlohmann::json& entries) {
       e["name"] = best->name;
     }
   }
+}
+
+nlohmann::json DaemonApi::ListOrphans(PoolReplicaCache& cache) {
+  nlohmann::json out = nlohmann::json::array();
+  auto pools = store_->ListPools();
+  auto jobs = store_->ListJobs();
+  if (!pools.ok() || !jobs.ok()) return out;
+  std::set<std::string> known;
+  for (const Job& j : *jobs) known.insert(j.id);
+  for (const PoolConfig& pool : *pools) {
+    const std::vector<engine::ReplicaEntry>* listed = PoolReplicas(cache, pool.id);
+    if (listed == nullptr) continue;
+    for (const engine::ReplicaEntry& r : *listed) {
+      if (r.job.empty() || known.count(r.job)) continue;
+      out.push_back({{"uuid", r.uuid},
+                     {"name", r.name},
+                     {"job", r.job},
+                     {"vm", r.source_vm},
+                     {"pool", pool.id},
+                     {"pool_name", pool.name},
+                     {"sr", r.sr},
+                     {"sr_name", r.sr_name},
+                     {"datetime", r.datetime},
+                     {"complete", r.complete}});
+    }
+  }
+  return out;
 }
 
 net::HttpResponse DaemonApi::CloneReplica(const std::string& uuid, const net::HttpRequest& req) {

@@ -72,8 +72,11 @@ net::HttpResponse DaemonApi::ListReplicas(const net::HttpRequest& req) {
                    {"snapshot", s.last_snapshot_uuid},
                    {"bytes", s.last_bytes}});
   }
-  AddReplicaVms(out);
-  return JsonResponse(200, {{"replicas", out}});
+  PoolReplicaCache cache;
+  AddReplicaVms(out, cache);
+  nlohmann::json answer = {{"replicas", out}};
+  if (job.empty()) answer["orphans"] = ListOrphans(cache);
+  return JsonResponse(200, answer);
 }
 
 }  // namespace xcr::jobs

@@ -180,6 +180,47 @@ TEST_F(DaemonApiCloneTest, ListingCarriesTheReplicaVmUuidAndPool) {
   }
 }
 
+// Replicas whose job the store does not know (deleted without --purge, or another tool's) are
+// listed as orphans with the job id found on them; a stored job's replicas never are, and a job
+// filter lists no orphans.
+TEST_F(DaemonApiCloneTest, ReplicasOfJobsNotStoredAreListedAsOrphans) {
+  Job job = ValidJob();
+  ASSERT_OK(store_->PutPool(ValidPool(kPoolB, "far-site")));
+  ASSERT_OK(store_->PutJob(job));
+  const std::string gone = "0bad0bad-0000-4000-8000-00000000dead";
+  auto entry = [&](std::string uuid, const std::string& job_id) {
+    engine::ReplicaEntry r;
+    r.uuid = uuid;
+    r.name = "replica " + uuid;
+    r.source_vm = kVm1;
+    r.job = job_id;
+    r.sr = "sr-uuid";
+    r.sr_name = "sr-fast";
+    r.datetime = "20261207T220000Z";
+    r.complete = true;
+    return r;
+  };
+  pools_.replicas[kPoolA] = {entry("r-kept", job.id), entry("r-orphan", gone)};
+  json answer = json::parse(Get("/api/replicas").body);
+  ASSERT_EQ(answer["orphans"].size(), 1u) << answer.dump();
+  const json& o = answer["orphans"][0];
+  EXPECT_EQ(o["uuid"], "r-orphan");
+  EXPECT_EQ(o["job"], gone);
+  EXPECT_EQ(o["vm"], kVm1);
+  EXPECT_EQ(o["pool"], kPoolA);
+  EXPECT_EQ(o["pool_name"], "dr-site");
+  EXPECT_EQ(o["complete"], true);
+
+  // The job deleted: its replica becomes an orphan too.
+  ASSERT_OK(store_->DeleteJob(job.id));
+  answer = json::parse(Get("/api/replicas").body);
+  EXPECT_EQ(answer["orphans"].size(), 2u) << answer.dump();
+
+  ASSERT_OK(store_->PutJob(job));
+  answer = json::parse(Get("/api/replicas?job=" + job.id).body);
+  EXPECT_FALSE(answer.contains("orphans")) << answer.dump();
+}
+
 TEST_F(DaemonApiCloneTest, OnlyPostIsAllowed) {
   net::HttpRequest req;
   req.method = "GET";
