@@ -174,7 +174,8 @@ TEST_F(DaemonApiCloneTest, ListingCarriesTheReplicaVmUuidAndPool) {
   pools_.replicas_status = Status::Unavailable("pool unreachable");
   auto r = Get("/api/replicas");
   ASSERT_EQ(r.status, 200) << r.body;
-  for (const json& e : json::parse(r.body)["replicas"]) {
+  json listing = json::parse(r.body);  // the loop below must not outlive it
+  for (const json& e : listing["replicas"]) {
     EXPECT_EQ(e["uuid"], nullptr);
     EXPECT_TRUE(e["pool"].is_string());
   }

@@ -85,6 +85,9 @@ class DaemonTest : public ::testing::Test {
     ASSERT_OK(store_->PutJob(job_));
     env_.SetUnixSeconds(1'795'426'867);  // 2026-11-23T09:41:07Z
   }
+  // The daemon goes first: its Stop may still send a report or resolve VMs through the
+  // callbacks above, which use members declared after it.
+  void TearDown() override { daemon_.reset(); }
   void StartDaemon() {
     launcher_ = std::make_unique<FakeLauncher>();
     DaemonOptions o;
