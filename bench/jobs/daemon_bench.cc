@@ -28,6 +28,7 @@
 #include "base/env.h"
 #include "base/logging.h"
 #include "base/uuid.h"
+#include "bench/jobs/process_usage.h"
 #include "jobs/daemon.h"
 #include "jobs/engine_launcher.h"
 #include "jobs/sqlite_store.h"
@@ -35,17 +36,8 @@
 namespace xcr::jobs {
 namespace {
 
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-long VoluntarySwitches() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_nvcsw;
-}
+using bench::CpuSeconds;
+using bench::VoluntarySwitches;
 
 // "VmRSS" or "VmHWM" of this process, MiB.
 double StatusMiB(const char* key) {

@@ -21,6 +21,7 @@
 
 #include "base/env.h"
 #include "base/logging.h"
+#include "bench/jobs/process_usage.h"
 #include "jobs/job.h"
 #include "jobs/schedule_expression.h"
 #include "jobs/scheduler.h"
@@ -28,17 +29,8 @@
 namespace xcr::jobs {
 namespace {
 
-double CpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-double PeakRssMiB() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;
-}
+using bench::CpuSeconds;
+using bench::PeakRssMiB;
 
 class BenchClock : public EnvWrapper {
  public:
