@@ -1,20 +1,56 @@
 // /api/status (one entry per protected VM and job: the scheduler's view merged with the stored
-// per-target states) and /api/replicas (the replicas the store knows, per VM and target).
+// per-target states, and its lag against the job's schedules, schedule_lag.h) and /api/replicas
+// (the replicas the store knows, per VM and target).
 #include <map>
 #include <tuple>
 
 #include "jobs/daemon_api.h"
 #include "jobs/daemon_api_http.h"
+#include "jobs/schedule_lag.h"
 
 namespace xcr::jobs {
+namespace {
+
+// What the lag of a job's VMs is measured against: its timetable, and the earliest recorded
+// last firing of its enabled schedules (when a VM that never succeeded was first expected).
+struct JobLagBasis {
+  JobTimetable timetable;
+  int64_t expected_since_us = 0;
+};
+
+std::map<std::string, JobLagBasis> LagBases(const std::vector<Job>& jobs,
+                                            const std::vector<ScheduleFire>& fires) {
+  std::map<std::string, JobLagBasis> out;
+  for (const Job& j : jobs) {
+    Result<JobTimetable> t = JobTimetable::ForJob(j);
+    // A stored job was validated; one that no longer parses expects nothing ("disabled").
+    out[j.id].timetable = t.ok() ? std::move(*t) : JobTimetable();
+  }
+  std::map<std::string, const Job*> by_id;
+  for (const Job& j : jobs) by_id[j.id] = &j;
+  for (const ScheduleFire& f : fires) {
+    auto j = by_id.find(f.job_id);
+    if (j == by_id.end() || f.last_fire_us == 0) continue;
+    const Schedule* s = j->second->FindSchedule(f.schedule_id);
+    if (s == nullptr || !s->enabled) continue;
+    int64_t& since = out[f.job_id].expected_since_us;
+    if (since == 0 || f.last_fire_us < since) since = f.last_fire_us;
+  }
+  return out;
+}
+
+}  // namespace
 
 net::HttpResponse DaemonApi::GetStatus() {
   auto jobs = store_->ListJobs();
   if (!jobs.ok()) return ErrorResponse(jobs.status());
   auto states = store_->ListVmStates("");
   if (!states.ok()) return ErrorResponse(states.status());
+  auto fires = store_->ListScheduleFires();
+  if (!fires.ok()) return ErrorResponse(fires.status());
   std::map<std::string, std::string> job_names;
   for (const Job& j : *jobs) job_names[j.id] = j.name;
+  const std::map<std::string, JobLagBasis> bases = LagBases(*jobs, *fires);
   std::map<std::pair<std::string, std::string>, std::vector<const VmTargetState*>> targets;
   for (const VmTargetState& s : *states) targets[{s.job_id, s.vm_uuid}].push_back(&s);
 
@@ -38,16 +74,27 @@ net::HttpResponse DaemonApi::GetStatus() {
                                    : std::string(VmStateName(v.state));
     nlohmann::json lag = nullptr;
     if (v.last_success_us != 0) lag = std::max<int64_t>(0, (now_us - v.last_success_us) / 1000000);
-    out.push_back({{"job", v.job_id},
-                   {"job_name", name->second},
-                   {"vm", v.vm_uuid},
-                   {"vm_name", vm_name},
-                   {"last_success", TimeJson(v.last_success_us)},
-                   {"lag_s", lag},
-                   {"state", state},
-                   {"error", v.error},
-                   {"next_run", TimeJson(v.next_run_us)},
-                   {"targets", tj}});
+    const JobLagBasis& basis = bases.at(v.job_id);
+    LagInput in;
+    in.now_us = now_us;
+    in.last_success_us = v.last_success_us;
+    in.expected_since_us = basis.expected_since_us;
+    const ScheduleLag sl = ComputeScheduleLag(basis.timetable, in);
+    out.push_back(
+        {{"job", v.job_id},
+         {"job_name", name->second},
+         {"vm", v.vm_uuid},
+         {"vm_name", vm_name},
+         {"last_success", TimeJson(v.last_success_us)},
+         {"lag_s", lag},
+         {"lag_state", LagStateName(sl.state)},
+         {"due", TimeJson(sl.due_us)},
+         {"rpo_s", sl.rpo_us == 0 ? nlohmann::json(nullptr) : nlohmann::json(sl.rpo_us / 1000000)},
+         {"behind_s", sl.behind_us / 1000000},
+         {"state", state},
+         {"error", v.error},
+         {"next_run", TimeJson(v.next_run_us)},
+         {"targets", tj}});
   }
   return JsonResponse(200, out);
 }

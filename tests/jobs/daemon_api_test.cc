@@ -631,6 +631,45 @@ TEST_F(DaemonApiTest, StatusMergesTheSchedulerAndTheStoredTargets) {
   EXPECT_EQ(Call("GET", "/api/replicas?job=" + std::string(kPoolB)).status, 404);
 }
 
+TEST_F(DaemonApiTest, StatusGivesTheLagAgainstTheSchedule) {
+  json job = CreateJob();  // 22:00 Europe/Paris: 21:00Z in December
+  std::string id = job["id"];
+  env_.SetUnixSeconds(1'796'679'000);                              // 2026-12-07T21:30:00Z
+  const int64_t fired_today = int64_t{1'796'677'200} * 1'000'000;  // 2026-12-07T21:00:00Z
+  ASSERT_OK(store_->PutScheduleFire(id, job["schedules"][0]["id"], fired_today));
+  VmPlanStatus v;  // yesterday's run ended 10 minutes after its firing; today's is missing
+  v.job_id = id;
+  v.vm_uuid = kVm1;
+  v.state = VmState::kOk;
+  v.last_success_us = fired_today - int64_t{86400 - 600} * 1'000'000;
+  VmPlanStatus w;  // never succeeded although today's firing expected it
+  w.job_id = id;
+  w.vm_uuid = kVm2;
+  control_.status = {v, w};
+  json st = Body(Call("GET", "/api/status"));
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_EQ(st[0]["lag_s"], 86400 + 1200);
+  EXPECT_EQ(st[0]["lag_state"], "late");
+  EXPECT_EQ(st[0]["due"], TimeJson(fired_today));
+  EXPECT_EQ(st[0]["rpo_s"], 86400);
+  EXPECT_EQ(st[0]["behind_s"], 1800);
+  EXPECT_EQ(st[1]["lag_s"], nullptr);
+  EXPECT_EQ(st[1]["lag_state"], "critical");
+  EXPECT_EQ(st[1]["behind_s"], 1800);
+
+  // Within the grace of today's firing (10 minutes, the last run's duration): on schedule.
+  env_.SetUnixSeconds(1'796'677'200 + 540);
+  st = Body(Call("GET", "/api/status"));
+  EXPECT_EQ(st[0]["lag_state"], "ok");
+  EXPECT_EQ(st[0]["behind_s"], 0);
+
+  ASSERT_EQ(Call("PATCH", "/api/jobs/" + id, json{{"enabled", false}}).status, 200);
+  st = Body(Call("GET", "/api/status"));
+  EXPECT_EQ(st[0]["lag_state"], "disabled");
+  EXPECT_EQ(st[0]["due"], nullptr);
+  EXPECT_EQ(st[0]["rpo_s"], nullptr);
+}
+
 TEST_F(DaemonApiTest, SchedulePreview) {
   env_.SetUnixSeconds(1'796'676'000);  // 2026-12-07T20:40:00Z
   auto r = Call("POST", "/api/schedules/preview",
