@@ -71,7 +71,8 @@ std::string Lower(std::string s) {
 }
 
 template <class Stream>
-void Serve(Stream& stream, HttpHandler& handler, const std::optional<PeerCredentials>& peer) {
+void Serve(Stream& stream, HttpHandler& handler, const std::optional<PeerCredentials>& peer,
+           const std::string& remote_address = "") {
   beast::flat_buffer buf;
   while (true) {
     http::request_parser<http::string_body> parser;
@@ -96,6 +97,7 @@ void Serve(Stream& stream, HttpHandler& handler, const std::optional<PeerCredent
       req.headers[Lower(std::string(f.name_string()))] = std::string(f.value());
     if (auto len = parser.content_length()) req.content_length = *len;
     req.peer = peer;
+    req.remote_address = remote_address;
     if (handler.IsStreaming(req)) {
       RawConnection<Stream> conn(stream, buf);
       handler.Stream(req, conn);
@@ -277,16 +279,18 @@ struct HttpServer::Impl {
     int fd = sock.native_handle();
     beast::error_code ec;
     sock.set_option(tcp::no_delay(true), ec);
+    std::string remote;
+    if (auto ep = sock.remote_endpoint(ec); !ec) remote = ep.address().to_string();
     try {
       if (l->tls) {
         ssl::stream<tcp::socket> stream(std::move(sock), tls_ctx);
         stream.handshake(ssl::stream_base::server, ec);
-        if (!ec) Serve(stream, *l->handler, std::nullopt);
+        if (!ec) Serve(stream, *l->handler, std::nullopt, remote);
         stream.next_layer().shutdown(tcp::socket::shutdown_both, ec);
         Unregister(fd);
         stream.next_layer().close(ec);
       } else {
-        Serve(sock, *l->handler, std::nullopt);
+        Serve(sock, *l->handler, std::nullopt, remote);
         sock.shutdown(tcp::socket::shutdown_both, ec);
         Unregister(fd);
         sock.close(ec);

@@ -36,6 +36,8 @@ struct HttpRequest {
   std::string body;  // filled for non-streaming requests only
   // Set on Unix-socket listeners only (never on TCP): the connecting process's credentials.
   std::optional<PeerCredentials> peer;
+  // Set on TCP listeners only: the client's IP address as text ("127.0.0.1", "::1").
+  std::string remote_address;
 
   // The header's value or "" if absent.
   std::string Header(const std::string& lower_name) const;

@@ -83,7 +83,7 @@ net::HttpResponse ApiGate::Login(const net::HttpRequest& req) {
   }
   std::string user = body["user"].get<std::string>();
   std::string password = body["password"].get<std::string>();
-  if (uint64_t wait = limiter_.RetryAfterSeconds(user); wait > 0) {
+  if (uint64_t wait = limiter_.RetryAfterSeconds(req.remote_address, user); wait > 0) {
     net::HttpResponse r =
         ErrorResponse(429, "too many failed logins: try again in " + std::to_string(wait) + " s");
     r.headers.emplace_back("Retry-After", std::to_string(wait));
@@ -105,11 +105,12 @@ net::HttpResponse ApiGate::Login(const net::HttpRequest& req) {
     return ErrorResponse(500, "the daemon could not read its store: see its log");
   }
   if (!ok) {
-    limiter_.RecordFailure(user);
-    XCR_LOG(WARN) << "web: failed login for user '" << user << "'";
+    limiter_.RecordFailure(req.remote_address, user);
+    XCR_LOG(WARN) << "web: failed login for user '" << user << "' from "
+                  << (req.remote_address.empty() ? "?" : req.remote_address);
     return ErrorResponse(401, "wrong user name or password");
   }
-  limiter_.RecordSuccess(user);
+  limiter_.RecordSuccess(req.remote_address, user);
   NewSession s = sessions_.Create(user);
   XCR_LOG(INFO) << "web: user '" << user << "' logged in";
   net::HttpResponse r = JsonResponse(200, json{{"csrf", s.session.csrf}, {"user", user}});

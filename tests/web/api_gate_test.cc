@@ -81,13 +81,16 @@ class ApiGateTest : public ::testing::Test {
     ASSERT_OK(store_->PutUser(jobs::UserRecord{"admin", hash, 1}));
     ApiGateOptions options;
     options.sessions.idle_timeout_us = 30 * kMinute;
-    options.login_limits.max_per_name = 3;
+    options.login_limits.max_per_address_name = 3;
     gate_ = std::make_unique<ApiGate>(store_.get(), &inner_, &env_, options);
   }
 
-  net::HttpResponse LoginAs(const std::string& user, const std::string& password) {
-    return gate_->Handle(
-        Request("POST", "/api/login", json{{"user", user}, {"password", password}}.dump()));
+  net::HttpResponse LoginAs(const std::string& user, const std::string& password,
+                            const std::string& from = "192.0.2.10") {
+    net::HttpRequest req =
+        Request("POST", "/api/login", json{{"user", user}, {"password", password}}.dump());
+    req.remote_address = from;
+    return gate_->Handle(req);
   }
   // Logs in as admin; fills cookie_ and csrf_.
   void LogIn() {
@@ -157,13 +160,15 @@ TEST_F(ApiGateTest, WrongPasswordUnknownUserAndBadBodiesAreRefused) {
   EXPECT_TRUE(inner_.seen.empty());
 }
 
-TEST_F(ApiGateTest, RepeatedFailuresLockTheNameEvenForTheRightPassword) {
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(LoginAs("admin", "guess").status, 401);
-  net::HttpResponse r = LoginAs("admin", "right-password");
+TEST_F(ApiGateTest, RepeatedFailuresLockTheNameFromThatAddressEvenForTheRightPassword) {
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(LoginAs("admin", "guess", "198.51.100.7").status, 401);
+  net::HttpResponse r = LoginAs("admin", "right-password", "198.51.100.7");
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(HeaderOf(r, "Retry-After"), "900");
+  // The guesses from there do not lock the user out from its own address.
+  EXPECT_EQ(LoginAs("admin", "right-password", "192.0.2.10").status, 200);
   env_.Advance(15 * kMinute);
-  EXPECT_EQ(LoginAs("admin", "right-password").status, 200);
+  EXPECT_EQ(LoginAs("admin", "right-password", "198.51.100.7").status, 200);
 }
 
 TEST_F(ApiGateTest, ASessionReadsWithoutCsrfAndTheApiSeesTheUserButNotTheCookie) {

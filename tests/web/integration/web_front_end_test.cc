@@ -60,7 +60,7 @@ class WebFrontEndTest : public ::testing::Test {
     WebFrontEndOptions o;
     o.listen = "127.0.0.1:0";
     o.state_dir = dir_.path();
-    o.gate.login_limits.max_per_name = 3;
+    o.gate.login_limits.max_per_address_name = 3;
     auto fe = WebFrontEnd::Start(store_.get(), &api_, &env_, o);
     ASSERT_OK(fe);
     fe_ = std::move(*fe);
