@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "base/logging.h"
@@ -31,6 +32,7 @@
 #include "jobs/sqlite_store.h"
 #include "net/http_server.h"
 #include "web/account_api.h"
+#include "web/first_admin.h"
 #include "web/web_front_end.h"
 #include "xcr/command.h"
 
@@ -154,6 +156,21 @@ class ServeCommand : public Command {
     return cli::kExitFailed;
   }
 
+  // With no web UI user yet: creates `admin` with a one-time password, printed here once.
+  static Status PrintFirstAdmin(jobs::Store* store) {
+    XCR_ASSIGN_OR_RETURN(std::optional<web::FirstAdmin> admin,
+                         web::CreateFirstAdminIfNoUser(store, nullptr));
+    if (!admin) return Status::OK();
+    XCR_LOG(INFO) << "xcr serve: no web UI user yet: created user '" << admin->name
+                  << "' with a one-time password (printed on stderr once)";
+    std::cerr << "xcr serve: created the web UI user " << admin->name
+              << " with the one-time password: " << admin->password << "\n"
+              << "xcr serve: it is not shown again; set your own with `xcr user add " << admin->name
+              << " --password-file FILE`\n"
+              << std::flush;
+    return Status::OK();
+  }
+
   int ServeUntilSignal(const sigset_t& stop_signals) {
     if (Status st = Env::Default()->CreateDirs(state_dir_); !st.ok()) {
       return Fail("cannot create the state directory", st);
@@ -190,6 +207,10 @@ class ServeCommand : public Command {
     // The HTTPS listener (the web UI): the same API behind a login.
     std::unique_ptr<web::WebFrontEnd> web;
     if (!listen_.empty()) {
+      if (Status st = PrintFirstAdmin(store->get()); !st.ok()) {
+        daemon.Stop();
+        return Fail("cannot create the first web UI user", st);
+      }
       web::WebFrontEndOptions wo;
       wo.listen = listen_;
       wo.state_dir = state_dir_;
