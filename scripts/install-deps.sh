@@ -15,6 +15,7 @@ packages=(
   qemu-utils                            # interop: qemu-img / qemu-io read and write VHD (vpc)
   systemd                               # interop: systemd-analyze calendar checks calendar events
   chromium                              # the web UI's browser tests (driven by npm playwright-core)
+  jq                                    # docs/api/ curl examples (tests/web/integration/api_docs_test.py)
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
