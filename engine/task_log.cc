@@ -145,6 +145,16 @@ void TaskLog::SetBytes(TaskId id, uint64_t n) {
   Notify(id);
 }
 
+void TaskLog::SetProgress(TaskId id, uint64_t bytes, uint64_t total_bytes) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    TaskRecord& t = At(id);
+    t.bytes = bytes;
+    t.total_bytes = total_bytes;
+  }
+  Notify(id);
+}
+
 void TaskLog::SetData(TaskId id, const std::string& key, std::string value) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -201,7 +211,15 @@ nlohmann::json TaskLog::Node(const std::vector<TaskRecord>& all, const TaskRecor
   // A task that moved no bytes itself (a run, a VM) reports the sum of its children's.
   uint64_t bytes = t.bytes ? t.bytes : children_bytes;
   j["bytes"] = bytes;
-  j["bytes_per_s"] = seconds > 0 ? std::llround(static_cast<double>(bytes) / seconds) : 0;
+  const double rate = seconds > 0 ? static_cast<double>(bytes) / seconds : 0;
+  j["bytes_per_s"] = std::llround(rate);
+  if (t.total_bytes) {
+    j["total_bytes"] = t.total_bytes;
+    if (t.status == TaskStatus::kRunning && rate > 0) {
+      const uint64_t left = t.total_bytes > bytes ? t.total_bytes - bytes : 0;
+      j["eta_s"] = std::llround(static_cast<double>(left) / rate);
+    }
+  }
   j["children"] = std::move(kids);
   return j;
 }

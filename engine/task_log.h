@@ -40,7 +40,11 @@ struct TaskRecord {
   TaskStatus status = TaskStatus::kPending;
   int64_t start_unix_us = 0;
   int64_t end_unix_us = 0;
-  uint64_t bytes = 0;                       // bytes moved by this task (transfers)
+  uint64_t bytes = 0;  // bytes moved by this task (transfers)
+  // Bytes the task's stream is expected to move, 0 until known: a disk transfer learns it from
+  // the VHD stream's header and BAT early in the stream (the allocated blocks of a full export,
+  // the changed blocks of a delta), so progress can be shown as a share with an ETA.
+  uint64_t total_bytes = 0;
   std::string error;                        // Status::ToString() of the failure
   std::map<std::string, std::string> data;  // e.g. {"mode":"delta","sha256":"..."}
   std::vector<TaskId> children;
@@ -64,6 +68,8 @@ class TaskLog {
   void AddBytes(TaskId id, uint64_t n);
   // Sets the bytes moved so far (a transfer's live count while it streams, then its total).
   void SetBytes(TaskId id, uint64_t n);
+  // Sets the bytes moved so far and the expected total (0 = not known yet) at once: one change.
+  void SetProgress(TaskId id, uint64_t bytes, uint64_t total_bytes);
   void SetData(TaskId id, const std::string& key, std::string value);
   // Renames the task (a VM's task once the VM is found: "VM web-01" rather than its uuid).
   void SetLabel(TaskId id, std::string label);
@@ -81,9 +87,11 @@ class TaskLog {
   double BytesPerSecond(const TaskRecord& t) const;
 
   // The whole tree as JSON: [{"label", "status", "start", "end", "duration_s", "bytes",
-  // "bytes_per_s", "error", "data", "children": [...]}, ...] (roots in order). Times are RFC 3339
-  // with milliseconds (UTC), durations rounded to milliseconds, rates to whole bytes/s; a task
-  // that moved no bytes itself (a run, a VM) reports the sum of its children's.
+  // "total_bytes", "bytes_per_s", "eta_s", "error", "data", "children": [...]}, ...] (roots in
+  // order). Times are RFC 3339 with milliseconds (UTC), durations rounded to milliseconds, rates
+  // to whole bytes/s; a task that moved no bytes itself (a run, a VM) reports the sum of its
+  // children's. "total_bytes" only where the task knows its expected size; "eta_s" (whole
+  // seconds left at the average rate so far) only on a running task with a total and a rate.
   std::string ToJson() const;
   // One task and its subtree, shaped as one root of ToJson (an object).
   nlohmann::json SubtreeJson(TaskId id) const;

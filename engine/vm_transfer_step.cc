@@ -48,9 +48,11 @@ Status VmReplicator::TransferDisk(RunState& run, size_t disk) {
     target_tasks.push_back(log_->Begin(t, "transfer to " + writers.writer(w).task_label()));
   }
   topt.progress = [this, label, t, &target_tasks](const xapi::TransferProgress& p) {
-    log_->SetBytes(t, p.bytes);  // live counts while the disk streams
+    // Live counts while the disk streams, with the stream's size once its header and BAT gave
+    // it (each target takes the whole stream).
+    log_->SetProgress(t, p.bytes, p.total);
     for (size_t k = 0; k < p.targets.size() && k < target_tasks.size(); ++k) {
-      log_->SetBytes(target_tasks[k], p.targets[k].bytes);
+      log_->SetProgress(target_tasks[k], p.targets[k].bytes, p.total);
     }
     if (options_.on_task_progress) options_.on_task_progress(t, p);
     if (options_.on_progress) options_.on_progress(label, p);

@@ -107,6 +107,55 @@ TEST(TaskLogTest, SetBytesListenerAndSubtree) {
   EXPECT_EQ(log.SubtreeJson(vm)["label"], "VM web-02");
 }
 
+// A transfer that knows its expected size reports it with an ETA at the rate so far while it
+// runs; once it ended, the total stays and the ETA goes. A task without a total has neither.
+TEST(TaskLogTest, TotalBytesAndEta) {
+  testing::FakeClockEnv env;
+  TaskLog log(&env);
+  std::vector<std::pair<uint64_t, uint64_t>> seen;  // bytes, total at each change
+  log.SetListener([&](const TaskRecord& t) { seen.emplace_back(t.bytes, t.total_bytes); });
+  TaskId vm = log.Begin(kNoParent, "VM web-01");
+  TaskId disk = log.Begin(vm, "full export of disk 0");
+  TaskId target = log.Begin(disk, "transfer to sr-a");
+  env.Advance(2000000);
+  log.SetProgress(disk, 4 << 20, 10 << 20);  // 4 MiB of 10 in 2 s: 2 MiB/s, 3 s left
+  log.SetProgress(target, 3 << 20, 10 << 20);
+  EXPECT_EQ(seen.back(), std::make_pair(uint64_t{3} << 20, uint64_t{10} << 20));
+  EXPECT_EQ(log.Get(disk).total_bytes, 10u << 20);
+
+  nlohmann::json live = log.SubtreeJson(vm);
+  EXPECT_FALSE(live.contains("total_bytes"));  // the VM knows no total of its own
+  EXPECT_FALSE(live.contains("eta_s"));
+  const auto& jdisk = live["children"][0];
+  EXPECT_EQ(jdisk["total_bytes"], 10 << 20);
+  EXPECT_EQ(jdisk["bytes_per_s"], 2 << 20);
+  EXPECT_EQ(jdisk["eta_s"], 3);
+  const auto& jtarget = jdisk["children"][0];
+  EXPECT_EQ(jtarget["total_bytes"], 10 << 20);
+  EXPECT_EQ(jtarget["eta_s"], 5);  // 7 MiB left at 1.5 MiB/s: 4.67 s, rounded
+
+  // More bytes than announced: nothing left, not a negative ETA.
+  log.SetProgress(target, 11 << 20, 10 << 20);
+  EXPECT_EQ(log.SubtreeJson(target)["eta_s"], 0);
+
+  log.SetProgress(disk, 10 << 20, 10 << 20);
+  log.Succeed(target);
+  log.Succeed(disk);
+  nlohmann::json done = log.SubtreeJson(disk);
+  EXPECT_EQ(done["total_bytes"], 10 << 20);
+  EXPECT_EQ(done["bytes"], 10 << 20);
+  EXPECT_FALSE(done.contains("eta_s"));
+
+  // Not known yet (0): no total, no ETA, even while running with bytes.
+  TaskId other = log.Begin(vm, "delta export of disk 1");
+  env.Advance(1000000);
+  log.SetProgress(other, 512, 0);
+  nlohmann::json unknown = log.SubtreeJson(other);
+  EXPECT_EQ(unknown["bytes"], 512);
+  EXPECT_FALSE(unknown.contains("total_bytes"));
+  EXPECT_FALSE(unknown.contains("eta_s"));
+}
+
 TEST(FormatBytesTest, BinaryUnits) {
   EXPECT_EQ(FormatBytes(0), "0 B");
   EXPECT_EQ(FormatBytes(1023), "1023 B");

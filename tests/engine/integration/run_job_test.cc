@@ -134,13 +134,31 @@ TEST_F(RunJobTest, ProgressKeyedByTaskIdWithLiveBytesWhileADiskStreams) {
     }
   }
   EXPECT_FALSE(live.empty()) << "no live byte count reached the task log";
-  // The per-target step moved along too.
+  // The stream's size was known while it streamed (from the VHD's header and BAT, so not before
+  // they arrived), on the export step and on the per-target step, and it is what the stream
+  // moved in the end.
+  EXPECT_EQ(report.log->Get(export_task).total_bytes, total);
+  bool export_sized = false;
+  for (const TaskRecord& t : rec.updates) {
+    if (t.id == export_task && t.status == TaskStatus::kRunning && t.bytes > 0 && t.bytes < total) {
+      if (t.total_bytes != 0) {
+        EXPECT_EQ(t.total_bytes, total);
+      }
+      if (t.total_bytes == total) export_sized = true;
+    }
+  }
+  EXPECT_TRUE(export_sized);
+  // The per-target step moved along too, against the same size.
   TaskId target_task = report.log->Get(export_task).children.at(0);
   bool target_live = false;
   for (const TaskRecord& t : rec.updates) {
-    if (t.id == target_task && t.status == TaskStatus::kRunning && t.bytes > 0) target_live = true;
+    if (t.id == target_task && t.status == TaskStatus::kRunning && t.bytes > 0) {
+      target_live = true;
+      EXPECT_EQ(t.total_bytes, total);
+    }
   }
   EXPECT_TRUE(target_live);
+  EXPECT_EQ(report.log->Get(target_task).total_bytes, total);
   // Transfer progress is keyed by the export step's id.
   ASSERT_FALSE(rec.transfers.empty());
   for (const auto& [id, p] : rec.transfers) EXPECT_EQ(id, export_task);
