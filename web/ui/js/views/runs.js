@@ -1,7 +1,7 @@
 // Runs: the list, and one run with its live task tree (server-sent events from
 // GET /api/runs/ID/events while it lasts; the finished tree from GET /api/runs/ID).
 import { api } from '../api.js';
-import { h, fmtTime, fmtBytes, fmtDuration, toast } from '../dom.js';
+import { h, uid, fmtTime, fmtBytes, fmtDuration, toast } from '../dom.js';
 
 const resultClass = { success: 'green', running: 'amber', failure: 'red', cancelled: 'grey', interrupted: 'red' };
 
@@ -25,29 +25,82 @@ export async function runsView() {
   return node;
 }
 
-// The task nodes as nested lists: label, status, bytes, rate, ETA when the size is known.
+const statusClass = (s) => ({ success: 'green', failure: 'red', running: 'amber' }[s] || 'grey');
+
+// A disk transfer step's progress: percentage (null while the stream's size is unknown), bytes,
+// rate and ETA, from the task tree's total_bytes, bytes, bytes_per_s and eta_s (docs/engine.md).
+function progressOf(t) {
+  const total = t.total_bytes || 0;
+  const done = t.bytes || 0;
+  const rate = t.bytes_per_s || 0;
+  let pct = total ? Math.min(100, Math.floor((done * 100) / total)) : null;
+  if (t.status === 'success') pct = 100;
+  let eta = null;
+  if (t.status === 'running' && total && rate) eta = t.eta_s ?? Math.max(0, total - done) / rate;
+  const parts = [
+    pct !== null ? `${pct} %` : null,
+    total ? `${fmtBytes(done)} of ${fmtBytes(total)}` : fmtBytes(done),
+    rate ? `${fmtBytes(rate)}/s` : null,
+    eta !== null ? `ETA ${fmtDuration(eta)}` : null,
+    t.status !== 'running' && t.duration_s ? `in ${fmtDuration(t.duration_s)}` : null,
+  ];
+  return { pct, text: parts.filter(Boolean).join(' · ') };
+}
+
+// One bar: role=progressbar with its value in percent (no value while the size is unknown: an
+// indeterminate bar), labelled by the step's name and described by its text.
+function progressBar(name, t) {
+  const { pct, text } = progressOf(t);
+  const labelId = uid('bar');
+  const fill = h('div', { class: 'fill' });
+  fill.style.width = `${pct ?? 0}%`;
+  return h('div', { class: 'progress', 'data-status': t.status || '' },
+    h('div', { class: 'progress-label', id: labelId }, name, ' ',
+      h('span', { class: `badge ${statusClass(t.status)}` }, t.status || '')),
+    h('div', {
+      class: 'bar', role: 'progressbar', 'aria-labelledby': labelId,
+      'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': pct ?? undefined, 'aria-valuetext': text,
+    }, fill),
+    h('div', { class: 'meta' }, text),
+    t.status === 'failure' && t.error ? h('p', { class: 'field-error' }, t.error) : null);
+}
+
+// Per VM (a root of the tree), one bar per disk and target: the children of each export step.
+function progressBoard(tasks) {
+  const vms = Array.isArray(tasks) ? tasks : [];
+  const exportsOf = (t) => (t.data && t.data.mode ? [t] : (t.children || []).flatMap(exportsOf));
+  const blocks = vms.map((vm) => {
+    const bars = exportsOf(vm).flatMap((ex) => {
+      const disk = ex.label.replace(/^.*export of /, '');
+      return (ex.children || []).map((target) => progressBar(`${disk} to ${target.label.replace(/^transfer to /, '')}`, target));
+    });
+    return bars.length ? h('div', { class: 'card vm-progress' },
+      h('h3', {}, vm.label, ' ', h('span', { class: `badge ${statusClass(vm.status)}` }, vm.status || '')), bars) : null;
+  }).filter(Boolean);
+  return blocks.length ? [h('h2', {}, 'Progress'), ...blocks] : [];
+}
+
+// The task nodes as nested lists: label, status, bytes (of the expected size), rate, duration,
+// ETA while running, and the error.
 function taskTree(tasks) {
   const list = Array.isArray(tasks) ? tasks : (tasks ? [tasks] : []);
   return h('ul', { class: 'tasks' }, list.map((t) => {
-    const data = t.data || {};
-    const total = data.size || data.total || data.virtual_size || 0;
+    const total = t.total_bytes || 0;
     const done = t.bytes || 0;
     const rate = t.bytes_per_s || 0;
-    const finished = t.status && t.status !== 'running' && t.status !== 'pending';
-    const eta = !finished && total && rate ? (total - done) / rate : null;
-    const label = `${t.label}`;
+    const eta = t.status === 'running' && total && rate ? t.eta_s ?? (total - done) / rate : null;
     return h('li', { class: 'task', 'data-status': t.status || '' },
-      h('div', {}, h('strong', {}, label), ' ',
-        h('span', { class: `badge ${t.status === 'success' ? 'green' : t.status === 'failure' ? 'red' : t.status === 'running' ? 'amber' : 'grey'}` }, t.status || '')),
-      total ? h('progress', { max: total, value: Math.min(done, total), 'aria-label': `${label} progress` }) : null,
+      h('div', {}, h('strong', {}, t.label), ' ',
+        h('span', { class: `badge ${statusClass(t.status)}` }, t.status || '')),
       h('div', { class: 'meta' }, [
         done ? fmtBytes(done) : null,
-        total ? `of ${fmtBytes(total)}` : null,
+        total && total !== done ? `of ${fmtBytes(total)}` : null,
         rate ? `${fmtBytes(rate)}/s` : null,
         t.duration_s ? fmtDuration(t.duration_s) : null,
         eta !== null ? `ETA ${fmtDuration(eta)}` : null,
       ].filter(Boolean).join(' · ')),
       t.error ? h('p', { class: 'field-error' }, t.error) : null,
+      t.data && t.data.skipped ? h('p', { class: 'hint' }, t.data.skipped) : null,
       t.children && t.children.length ? taskTree(t.children) : null);
   }));
 }
@@ -56,11 +109,16 @@ export async function runView(id) {
   const node = h('section', {});
   const header = h('div', {});
   const live = h('p', { class: 'hint', 'aria-live': 'polite' });
-  const treeBox = h('div', { 'aria-label': 'Task tree' });
+  const progressBox = h('div', {});
+  const treeBox = h('div', {});
   const logBox = h('div', {});
-  node.append(h('h1', {}, 'Run'), header, live, treeBox, logBox);
+  node.append(h('h1', {}, 'Run'), header, live, progressBox, treeBox, logBox);
   let source = null;
 
+  const drawTasks = (tasks) => {
+    progressBox.replaceChildren(...progressBoard(tasks));
+    treeBox.replaceChildren(h('h2', {}, 'Tasks'), taskTree(tasks));
+  };
   const draw = (run) => {
     header.replaceChildren(
       h('p', {}, h('strong', {}, run.job_name || run.job), ' · started ', fmtTime(run.start),
@@ -73,7 +131,7 @@ export async function runView(id) {
           try { await api('POST', `/api/jobs/${encodeURIComponent(run.job)}/cancel`, {}); toast('Cancelling…'); } catch (e) { toast(e.message); }
         },
       }, 'Cancel the run')) : '');
-    if (run.tasks) treeBox.replaceChildren(taskTree(run.tasks));
+    if (run.tasks) drawTasks(run.tasks);
     if (run.log && run.log.length) {
       logBox.replaceChildren(h('h2', {}, 'Log'), h('ul', {}, run.log.map((l) => h('li', {}, typeof l === 'string' ? l : `${fmtTime(l.time)} ${l.text}`))));
     }
@@ -95,7 +153,7 @@ export async function runView(id) {
       let d;
       try { d = JSON.parse(ev.data); } catch { return; }
       const tasks = Array.isArray(d) ? d : d.tasks;
-      if (tasks) treeBox.replaceChildren(taskTree(tasks));
+      if (tasks) drawTasks(tasks);
       if (d.result && d.result !== 'running') finish();
     };
     const finish = async () => {
