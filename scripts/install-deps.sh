@@ -16,6 +16,7 @@ packages=(
   systemd                               # interop: systemd-analyze calendar checks calendar events
   chromium                              # the web UI's browser tests (driven by npm playwright-core)
   jq                                    # docs/api/ curl examples (tests/web/integration/api_docs_test.py)
+  wrk                                   # bench/web: HTTP load on the API during a replication
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
