@@ -1,6 +1,14 @@
 // SqliteDb and SqliteStatement: a thin RAII layer over the SQLite C API that turns every SQLite
 // error into a Status a user can act on (the file, what failed, what to do). Used by the store.
 //
+// Prepared statements are kept for reuse: Prepare(sql) hands out an idle statement of the same
+// SQL text when there is one (compiling SQL costs more than running the store's small queries:
+// it was a third of the daemon's CPU under `wrk` on /api/status, docs/benchmarks.md), else
+// compiles a new one. A statement going out of scope is reset (its read transaction ends), its
+// bindings cleared, and kept idle for the next Prepare of its SQL, at most kMaxIdleStatements
+// in all (the rest are finalized). Two statements of the same SQL may be in use at once (each
+// its own sqlite3_stmt). Statements must not outlive their SqliteDb.
+//
 // Thread-safety: none. A SqliteDb and its statements belong to one thread at a time (the store
 // serialises calls with its own mutex).
 #ifndef XCR_JOBS_SQLITE_DB_H_
@@ -11,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/result.h"
 
@@ -47,6 +56,7 @@ class SqliteStatement {
  private:
   friend class SqliteDb;
   SqliteStatement(SqliteDb* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  void Release();  // back to db_'s idle statements
   SqliteDb* db_;
   sqlite3_stmt* stmt_;
 };
@@ -75,10 +85,17 @@ class SqliteDb {
   Status ErrorStatus(int rc, std::string_view context) const;
   const std::string& path() const { return path_; }
 
+  static constexpr size_t kMaxIdleStatements = 64;
+  // Statements kept for reuse now (tests).
+  size_t idle_statements() const { return idle_.size(); }
+
  private:
+  friend class SqliteStatement;
   SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  void Keep(sqlite3_stmt* stmt);  // reset, cleared; finalized if the cache is full
   sqlite3* db_;
   std::string path_;
+  std::unordered_multimap<std::string, sqlite3_stmt*> idle_;  // by SQL text
 };
 
 }  // namespace xcr::jobs
