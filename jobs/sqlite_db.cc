@@ -173,6 +173,8 @@ Status SqliteDb::Transaction(const std::function<Status()>& fn) {
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
 
+int64_t SqliteDb::TotalChanges() const { return sqlite3_total_changes64(db_); }
+
 Result<int64_t> SqliteDb::QueryInt(std::string_view sql) {
   XCR_ASSIGN_OR_RETURN(SqliteStatement stmt, Prepare(sql));
   XCR_ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -80,6 +80,9 @@ class SqliteDb {
 
   // Rows changed by the last INSERT, UPDATE or DELETE.
   int64_t Changes() const;
+  // Rows changed by every INSERT, UPDATE or DELETE on this connection since it was opened
+  // (rolled back ones included): unchanged means nothing was written.
+  int64_t TotalChanges() const;
 
   // The Status for an SQLite result code, with the library's message and `context`.
   Status ErrorStatus(int rc, std::string_view context) const;

@@ -405,7 +405,12 @@ Result<Job> SqliteStore::GetJob(const std::string& id) {
 
 Result<std::vector<Job>> SqliteStore::ListJobs() {
   std::lock_guard<std::mutex> lock(mu_);
-  return ListJobsLocked("");
+  const int64_t changes = db_->TotalChanges();
+  if (jobs_ && jobs_changes_ == changes) return *jobs_;
+  XCR_ASSIGN_OR_RETURN(std::vector<Job> jobs, ListJobsLocked(""));
+  jobs_ = jobs;
+  jobs_changes_ = changes;
+  return jobs;
 }
 
 Status SqliteStore::DeleteJob(const std::string& id) {

@@ -14,12 +14,18 @@
 //
 // Durability: every change is one transaction committed in WAL mode with synchronous=FULL
 // (the WAL is fsync'd at each commit), so a committed change survives kill -9 and power loss.
+// ListJobs answers from the jobs it last read while nothing was written since (any INSERT,
+// UPDATE or DELETE on the connection, SqliteDb::TotalChanges, clears it): GET /api/status
+// lists every job at each request, and reading them back (JSON columns, validation) cost a
+// quarter of the daemon's CPU under `wrk` (docs/benchmarks.md). The store is the daemon's
+// alone (its lock), so no other writer can go unseen.
 // Thread-safety: all methods are safe to call concurrently (one connection, one mutex).
 #ifndef XCR_JOBS_SQLITE_STORE_H_
 #define XCR_JOBS_SQLITE_STORE_H_
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "base/env.h"
@@ -101,6 +107,8 @@ class SqliteStore : public Store {
   std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;
   SecretBox box_;
+  std::optional<std::vector<Job>> jobs_;  // ListJobs' last answer, while
+  int64_t jobs_changes_ = 0;              // db_->TotalChanges() is still this
 };
 
 }  // namespace xcr::jobs

@@ -142,6 +142,47 @@ TEST_F(SqliteStoreTest, JobsRoundTripAndReplace) {
   EXPECT_EQ(all[1].name, "renamed");
 }
 
+// ListJobs answers from its last read while nothing was written: every kind of job change
+// shows at the next call, whatever was read before.
+TEST_F(SqliteStoreTest, ListJobsSeesEveryChangeToTheJobs) {
+  PutJobAndPools();
+  ASSERT_OK_AND_ASSIGN(std::vector<Job> all, store_->ListJobs());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0], ValidJob());
+  ASSERT_OK_AND_ASSIGN(all, store_->ListJobs());  // the same answer again
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0], ValidJob());
+
+  Job job = ValidJob();
+  job.name = "renamed";
+  job.schedules[0].cron = "*/5 * * * *";
+  ASSERT_OK(store_->PutJob(job));
+  ASSERT_OK_AND_ASSIGN(all, store_->ListJobs());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0], job);
+
+  // A refused change leaves the list as it was; other writes do not disturb it.
+  Job bad = job;
+  bad.name = "refused";
+  bad.schedules[0].timezone = "Europe/Pariss";
+  EXPECT_FALSE(store_->PutJob(bad).ok());
+  ASSERT_OK(store_->PutSetting("smtp.from", "xcr@example.com"));
+  ASSERT_OK_AND_ASSIGN(all, store_->ListJobs());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0], job);
+
+  ASSERT_OK(store_->PutScheduleFire(job.id, job.schedules[0].id, 1'000'000));
+  job.enabled = false;
+  ASSERT_OK(store_->PutJob(job));
+  ASSERT_OK_AND_ASSIGN(all, store_->ListJobs());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_FALSE(all[0].enabled);
+
+  ASSERT_OK(store_->DeleteJob(job.id));
+  ASSERT_OK_AND_ASSIGN(all, store_->ListJobs());
+  EXPECT_TRUE(all.empty());
+}
+
 TEST_F(SqliteStoreTest, InvalidJobChangesNothing) {
   PutJobAndPools();
   Job bad = ValidJob();
