@@ -96,6 +96,17 @@ api /api/status >/dev/null || fail "GET /api/status with the token failed"
 expect_rc 0 "$XCR" pool add "$SRC" --user root --password-file "$pw" --name src --fingerprint "$SRC_FP"
 expect_rc 0 "$XCR" pool add "$DST" --user root --password-file "$pw" --name dst --fingerprint "$DST_FP"
 
+# The API alone first (no transfer): its latency and the daemon's CPU time per request.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$DAEMON/stat"; }
+c0=$(cpu_ticks)
+wrk -t"$wrk_t" -c"$wrk_c" -d10s --latency "${auth[@]}" "$API/api/status" >"$work/wrk.idle" 2>&1
+c1=$(cpu_ticks)
+awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" '
+  /requests in/ {n = $1}
+  /^ *50%/ {p50 = $2} /^ *99%/ {p99 = $2} /^Requests\/sec/ {rps = $2}
+  END {printf "API alone (no transfer), 10 s: p50 %s, p99 %s, %.0f requests/s; daemon CPU %.3f ms per request\n",
+       p50, p99, rps, (b - a) / hz * 1000 / n}' "$work/wrk.idle"
+
 # one_run MODE (A|B) N: a full replication in a new job; appends "MODE rate_Bps bytes secs" to
 # $work/rates and, for B, wrk's figures to $work/wrk.N.
 one_run() {
