@@ -1,10 +1,10 @@
 // Every endpoint of docs/api.md over HTTPS on 127.0.0.1, on the real stack (web_stack.h: the
 // real DaemonApi, Daemon and EngineLauncher over a SqliteStore, an HTTPS xapi-sim pool), once
-// logged in with a session cookie + X-CSRF-Token and once with an API token (Bearer): a pool
-// probed, refused without its fingerprint and with a wrong password (nothing stored), added,
-// trusted, tested; a schedule previewed; an invalid job refused with its fields (nothing
-// stored); a job created, read, disabled, refused an invalid patch (unchanged), run now to
-// success with its live event stream; the runs, the status, the replicas, a DR clone, cancel,
+// logged in with a session cookie + X-CSRF-Token and once with an API token (Bearer): the
+// session; a pool probed, refused without its fingerprint and with a wrong password (nothing
+// stored), added, trusted, tested; a schedule previewed; an invalid job refused with its fields
+// (nothing stored); a job created, read, disabled, refused an invalid patch (unchanged), run now
+// to success with its event stream; the runs, the status, the replicas, a DR clone, cancel,
 // purge of a lost job, /metrics; the pool refused while used; the job deleted with purge; the
 // pool removed; logout.
 #include <gtest/gtest.h>
@@ -61,6 +61,14 @@ TEST_P(WebApiTest, EveryEndpointOverHttps) {
   json health = Expect(200, "GET", "/healthz");
   EXPECT_EQ(health["status"], "ok");
   EXPECT_EQ(health["version"], "test");
+  // The session a reloaded page asks for: its user and CSRF token (nulls for a token caller).
+  json session = Expect(200, "GET", "/api/session");
+  if (GetParam() == AuthMode::kSession) {
+    EXPECT_EQ(session["user"], kUser);
+    EXPECT_EQ(session["csrf"], stack_.csrf_);
+  } else {
+    EXPECT_TRUE(session["user"].is_null()) << session.dump();
+  }
 
   // Pools: trust on first use.
   const std::string url = stack_.sim_->url();
