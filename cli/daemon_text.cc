@@ -154,6 +154,17 @@ std::string StatusTable(const json& status) {
   return out;
 }
 
+std::string TransferShare(const json& task) {
+  const int64_t total = Int(task, "total_bytes");
+  if (total <= 0 || Str(task, "status") != "running") return "";
+  const int64_t bytes = std::min(Int(task, "bytes"), total);
+  std::string out = std::to_string(bytes * 100 / total) + " % of " +
+                    engine::FormatBytes(static_cast<uint64_t>(total));
+  const json& eta = Member(task, "eta_s");
+  if (eta.is_number()) out += ", ETA " + FormatAge(eta.get<int64_t>());
+  return out;
+}
+
 std::string TaskTreeText(const json& tasks) {
   std::string out;
   std::function<void(const json&, int)> line = [&](const json& t, int depth) {
@@ -173,6 +184,8 @@ std::string TaskTreeText(const json& tasks) {
                     engine::FormatBytes(static_cast<uint64_t>(bytes)).c_str(), seconds,
                     engine::FormatBytes(static_cast<uint64_t>(Int(t, "bytes_per_s"))).c_str());
       out += buf;
+      std::string share = TransferShare(t);
+      if (!share.empty()) out += ", " + share;
     }
     if (!Str(t, "error").empty()) out += ": " + Str(t, "error");
     std::string skipped = Str(Member(t, "data"), "skipped");

@@ -7,7 +7,9 @@
 //                  web-01  nightly  error  2026-12-07 20:15:00Z  1h02m   2026-12-07 21:45:00Z
 //                with each error below its row ("  web-01: <message>").
 //   TaskTreeText a run's task tree (TaskLog JSON), one line per task, as TaskLog::ToText():
-//                  "✓ transfer to sr-a  1.00 GiB in 2.1 s (487 MiB/s)", "✗ VM db: <error>"
+//                  "✓ transfer to sr-a  1.00 GiB in 2.1 s (487 MiB/s)", "✗ VM db: <error>";
+//                a transfer still running with its size known also gets its TransferShare:
+//                  "… transfer to sr-a  1.00 GiB in 2.1 s (487 MiB/s), 25 % of 4.00 GiB, ETA 6s"
 //   Table        aligned columns under a header (widths in characters, not bytes).
 // Times are shown as "YYYY-MM-DD HH:MM:SSZ" (UTC), a missing one as "-" ("never" for a last
 // success).
@@ -34,6 +36,9 @@ std::string Table(const std::vector<std::string>& header,
 
 std::string StatusTable(const nlohmann::json& status);
 std::string TaskTreeText(const nlohmann::json& tasks);
+// A running task's share of its expected size, "25 % of 4.00 GiB, ETA 6s" (the ETA when the API
+// gave eta_s); "" for a task without total_bytes or not running.
+std::string TransferShare(const nlohmann::json& task);
 
 // `xcr runs`: RUN, JOB, START, DURATION, RESULT, ERROR (runs newest first, as the API gives).
 std::string RunsTable(const nlohmann::json& runs);

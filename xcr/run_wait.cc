@@ -32,7 +32,10 @@ std::string RunProgressLine(const json& run) {
         walk(c, false);
       }
     }
-    if (status == "running" && !running_child && now.empty()) now = cli::Str(t, "label");
+    if (status == "running" && !running_child && now.empty()) {
+      std::string share = cli::TransferShare(t);
+      now = cli::Str(t, "label") + (share.empty() ? "" : " (" + share + ")");
+    }
   };
   const json& tasks = run.contains("tasks") ? run["tasks"] : json();
   if (tasks.is_array()) {

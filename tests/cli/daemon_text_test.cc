@@ -116,6 +116,33 @@ TEST(DaemonTextTest, TaskTreeAsTheEngineWritesIt) {
             "  - retention: a target failed\n");
 }
 
+// A transfer still running shows its share of the stream's size and the ETA; once it ended (the
+// size is still there) its line is as before.
+TEST(DaemonTextTest, RunningTransferShowsShareAndEta) {
+  json running = {{"label", "transfer to sr-a"},
+                  {"status", "running"},
+                  {"bytes", 1073741824},
+                  {"total_bytes", 4294967296},
+                  {"duration_s", 2.0},
+                  {"bytes_per_s", 536870912},
+                  {"eta_s", 6}};
+  EXPECT_EQ(TransferShare(running), "25 % of 4.00 GiB, ETA 6s");
+  EXPECT_EQ(TaskTreeText(running),
+            "… transfer to sr-a  1.00 GiB in 2.0 s (512.00 MiB/s), 25 % of 4.00 GiB, ETA 6s\n");
+  json no_eta = running;
+  no_eta.erase("eta_s");
+  EXPECT_EQ(TransferShare(no_eta), "25 % of 4.00 GiB");
+  json unknown = running;
+  unknown.erase("total_bytes");
+  EXPECT_EQ(TransferShare(unknown), "");
+  json done = running;
+  done["status"] = "success";
+  done["bytes"] = 4294967296;
+  done.erase("eta_s");
+  EXPECT_EQ(TransferShare(done), "");
+  EXPECT_EQ(TaskTreeText(done), "✓ transfer to sr-a  4.00 GiB in 2.0 s (512.00 MiB/s)\n");
+}
+
 TEST(DaemonTextTest, RunShowsHeaderTreeAndLog) {
   json run = {{"id", "r1"},
               {"job", "j1"},

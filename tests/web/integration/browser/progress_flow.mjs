@@ -172,6 +172,11 @@ try {
   assert.ok(runPath, 'the run view loaded the run')
   assert.deepEqual(runGets, [runPath, runPath], 'the run was fetched once at the start and once at the end, never polled')
   await hs.check(page, 'run-done')
+  // The same view at a phone's width: the bars fit.
+  await page.setViewportSize({ width: 390, height: 844 })
+  const width = await page.evaluate(() => document.documentElement.scrollWidth)
+  assert.ok(width <= 390, `the run view is ${width} px wide at a phone's 390 px`)
+  await hs.check(page, 'phone-run-done')
   await browser.close()
 
   assert.deepEqual(hs.consoleErrors, [], 'no console errors')
