@@ -168,6 +168,44 @@ TEST_F(RunJobTest, ProgressKeyedByTaskIdWithLiveBytesWhileADiskStreams) {
   EXPECT_EQ(announced.size(), report.log->Snapshot().size());
 }
 
+// The expected size is the stream's: a delta's is its changed blocks, far less than the full
+// export of the same disk; once a transfer ended, its size is what it moved.
+TEST_F(RunJobTest, ADeltaIsSizedByItsChangedBlocks) {
+  auto export_of = [](const JobReport& report) {
+    for (const TaskRecord& t : report.log->Snapshot()) {
+      if (t.label.find("export of disk") != std::string::npos) return t;
+    }
+    return TaskRecord{};
+  };
+  ASSERT_OK_AND_ASSIGN(PoolCatalog cat, src_->Catalog());
+  VmView vm;
+  for (const VmView& v : cat.vms) {
+    if (v.uuid == vms_[0]) vm = v;
+  }
+  ASSERT_EQ(vm.uuid, vms_[0]);
+  ASSERT_OK(src_->Write(vm.disks.at(0).vdi.ref, 0, 6 * kMiB, 0x3c));  // blocks 0-2 written
+  JobSpec spec = Spec("job-sized", {vms_[0]});
+  ASSERT_OK_AND_ASSIGN(JobReport full, RunJob(spec, pools_, nullptr, nullptr));
+  ASSERT_OK(full.outcome.vms.at(0).status) << full.log->ToText();
+  TaskRecord full_export = export_of(full);
+  EXPECT_EQ(full_export.data.at("mode"), "full");
+  EXPECT_GT(full_export.total_bytes, 6 * kMiB);  // three 2 MiB blocks and the VHD's metadata
+  EXPECT_EQ(full_export.total_bytes, full_export.bytes);
+
+  ASSERT_OK(src_->Write(vm.disks.at(0).vdi.ref, 6 * kMiB, 4096, 0x5a));  // block 3 changed
+  ASSERT_OK_AND_ASSIGN(JobReport delta, RunJob(spec, pools_, nullptr, nullptr));
+  ASSERT_OK(delta.outcome.vms.at(0).status) << delta.log->ToText();
+  TaskRecord delta_export = export_of(delta);
+  EXPECT_EQ(delta_export.data.at("mode"), "delta");
+  EXPECT_EQ(delta_export.total_bytes, delta_export.bytes);
+  EXPECT_GT(delta_export.total_bytes, 2 * kMiB);  // the changed block and the VHD's metadata
+  EXPECT_LT(delta_export.total_bytes, 3 * kMiB);  // and nothing else
+  EXPECT_LT(delta_export.total_bytes, full_export.total_bytes);
+  TaskRecord target = delta.log->Get(delta_export.children.at(0));
+  EXPECT_EQ(target.total_bytes, delta_export.total_bytes);
+  EXPECT_EQ(target.bytes, delta_export.bytes);
+}
+
 TEST_F(RunJobTest, CancelOneVmWithAReasonWhileTheOtherGoesOn) {
   JobSpec spec = Spec("job-cancel", {vms_[0], vms_[1]});
   spec.options.max_bytes_per_sec = 2 * kMiB;
