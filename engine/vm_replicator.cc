@@ -50,7 +50,8 @@ VmReplicator::VmReplicator(xapi::Connection* source, std::vector<TargetSpec> tar
       targets_(std::move(targets)),
       options_(std::move(options)),
       log_(log),
-      env_(options_.env ? options_.env : Env::Default()) {}
+      env_(options_.env ? options_.env : Env::Default()),
+      pipe_(options_.pipe ? options_.pipe : DiskPipe(xapi::PipeVdi)) {}
 
 VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
   RunState run;
@@ -65,11 +66,15 @@ VmOutcome VmReplicator::Run(const std::string& vm_id, TaskId parent) {
         .ok();
   }
   if (s.ok()) s = ResolveTargets(run);
+  if (s.ok()) s = CheckCancel(run);
   if (s.ok()) s = Snapshot(run);
   if (s.ok()) {
     ChooseBase(run);
-    s = PrepareWriters(run);
+    s = CheckCancel(run);
+    // Nothing was copied from the snapshot: it can never be a base, delete it.
+    if (!s.ok()) DestroySourceSnapshot(*source_, run.source->snapshot).ok();
   }
+  if (s.ok()) s = PrepareWriters(run);
   if (s.ok()) {
     Transfer(run);
     s = FinishWriters(run);
@@ -141,6 +146,13 @@ Status VmReplicator::Check(RunState& run) {
   run.id.vm_name = vm.name_label;
   run.id.run_unix_seconds = env_->NowUnixMicros() / 1000000;
   return Status::OK();
+}
+
+Status VmReplicator::CheckCancel(RunState& run) {
+  Status lost = run.keeper ? run.keeper->lost_status() : Status::OK();
+  if (!lost.ok()) return lost;
+  if (!options_.cancel || !options_.cancel->load()) return Status::OK();
+  return Status::Cancelled(options_.cancel_reason ? options_.cancel_reason() : "cancelled");
 }
 
 Status VmReplicator::ResolveTargets(RunState& run) {

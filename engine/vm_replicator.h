@@ -22,8 +22,12 @@
 // export step of the log ("digest", "digest_scope": full or delta) and on every replica disk it
 // reached (keys::kContentDigest, kContentDigestScope).
 // The VM fails only when every target failed; otherwise the result lists each target's outcome.
-// Cancellation (options.cancel) and the per-VM timeout stop transfers; what was prepared is
-// aborted, so nothing that looks complete is left behind.
+// Cancellation (options.cancel) is checked at the step boundaries before the snapshot and before
+// the writers prepare (a snapshot already taken is deleted again; the VM fails kCancelled), and
+// stops transfers, as the per-VM timeout does; what was prepared is aborted, so nothing that
+// looks complete is left behind.
+// The disk transfer is options.pipe (xapi::PipeVdi by default): the engine's unit tests put an
+// in-memory stand-in there and drive every step against a fake pool (tests/engine/fake_pool.h).
 // Thread-safety: a VmReplicator runs one VM at a time; use one per worker thread.
 #ifndef XCR_ENGINE_VM_REPLICATOR_H_
 #define XCR_ENGINE_VM_REPLICATOR_H_
@@ -44,6 +48,12 @@
 
 namespace xcr::engine {
 
+// Moves one disk: exports `vdi` (against `base` if not empty) and imports it onto each target;
+// xapi::PipeVdi's contract.
+using DiskPipe = std::function<xapi::PipeResult(
+    xapi::Connection& source, const std::string& vdi, const std::string& base,
+    const std::vector<xapi::PipeTarget>& targets, const xapi::TransferOptions& options)>;
+
 struct ReplicationOptions {
   std::string job_id;              // required
   std::string schedule_id;         // required
@@ -62,6 +72,7 @@ struct ReplicationOptions {
   // Why `cancel` was set, as the error of the cancelled steps; null: "cancelled".
   std::function<std::string()> cancel_reason;
   Env* env = nullptr;  // clock; null = Env::Default()
+  DiskPipe pipe;       // the disk transfer; null = xapi::PipeVdi
 };
 
 struct VmOutcome {
@@ -91,6 +102,7 @@ class VmReplicator {
 
   // The steps of Run, in order. A Status-returning step's error fails the VM.
   Status Check(RunState& run);           // finds the VM, refuses what cannot be replicated
+  Status CheckCancel(RunState& run);     // a step boundary: kCancelled once the caller cancelled
   Status ResolveTargets(RunState& run);  // a writer per usable target; fails if none
   Status Snapshot(RunState& run);        // the new source snapshot, tagged
   void ChooseBase(RunState& run);        // delta base per disk, or full with the reason
@@ -106,6 +118,7 @@ class VmReplicator {
   ReplicationOptions options_;
   TaskLog* log_;
   Env* env_;
+  DiskPipe pipe_;
 };
 
 }  // namespace xcr::engine

@@ -57,8 +57,8 @@ Status VmReplicator::TransferDisk(RunState& run, size_t disk) {
     if (options_.on_task_progress) options_.on_task_progress(t, p);
     if (options_.on_progress) options_.on_progress(label, p);
   };
-  xapi::PipeResult r = xapi::PipeVdi(*source_, run.source->disks[disk].vdi.ref,
-                                     db.is_delta() ? db.base->ref : std::string(), pipe, topt);
+  xapi::PipeResult r = pipe_(*source_, run.source->disks[disk].vdi.ref,
+                             db.is_delta() ? db.base->ref : std::string(), pipe, topt);
   log_->SetBytes(t, r.bytes);
   run.out.bytes += r.bytes;
   if (db.is_delta()) run.out.delta = true;
