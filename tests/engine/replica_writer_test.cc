@@ -243,22 +243,21 @@ TEST_F(ReplicaWriterTest, VifsGoToTheNetworkOfTheSameName) {
 }
 
 TEST_F(ReplicaWriterTest, RetentionDeletesInterruptedAndOldestButNeverTheNewReplica) {
-  std::string oldest = CompleteReplica(kRunTime);
-  std::string middle = CompleteReplica(kRunTime + 60);
+  CompleteReplica(kRunTime);
+  // The new replica is prepared first, so the pool lists it before a replica of another run in
+  // the same second (same datetime), which the datetime order alone would keep instead.
+  auto w = Writer(kRunTime + 60);
+  ASSERT_OK(w->Prepare(snapshot_record_, "source-snapshot", disks_, {}, 0));
+  CompleteReplica(kRunTime + 60);
   // An interrupted copy: prepared, never finished (as a killed run leaves it).
   auto interrupted = Writer(kRunTime + 90);
   ASSERT_OK(interrupted->Prepare(snapshot_record_, "source-snapshot", disks_, {}, 0));
-  // The new replica has the same datetime as the middle one (two runs in one second).
-  auto w = Writer(kRunTime + 60);
-  ASSERT_OK(w->Prepare(snapshot_record_, "source-snapshot", disks_, {}, 0));
   ASSERT_OK_AND_ASSIGN(std::string newest, w->Finish());
   ASSERT_OK_AND_ASSIGN(int deleted, w->ApplyRetention(1));
   EXPECT_EQ(deleted, 3);
   auto [ref, vm] = OnlyVm();
   EXPECT_EQ(vm.uuid, newest);
   EXPECT_EQ(pool_.vdis().size(), 2u);  // the deleted replicas' disks went with them
-  (void)oldest;
-  (void)middle;
 }
 
 TEST_F(ReplicaWriterTest, RetentionKeepsCopyRetentionReplicas) {
