@@ -20,6 +20,7 @@ struct VdiView {
   std::string name_label;
   std::string sr_uuid;
   uint64_t virtual_size = 0;
+  uint64_t physical_utilisation = 0;  // bytes the SR holds for it, as the pool reports
   bool is_a_snapshot = false;
   std::string snapshot_of;  // ref of the VDI this is a snapshot of, or "OpaqueRef:NULL"
   StringMap other_config;

@@ -36,6 +36,7 @@ Result<VdiView> DecodeVdi(const std::string& ref, const Value& value,
   auto sr = sr_uuid_by_ref.find(rec->SR);
   if (sr != sr_uuid_by_ref.end()) v.sr_uuid = sr->second;
   v.virtual_size = static_cast<uint64_t>(rec->virtual_size);
+  v.physical_utilisation = static_cast<uint64_t>(std::max<int64_t>(rec->physical_utilisation, 0));
   v.is_a_snapshot = rec->is_a_snapshot;
   v.snapshot_of = rec->snapshot_of;
   v.other_config = std::move(rec->other_config);

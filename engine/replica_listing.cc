@@ -38,6 +38,10 @@ std::vector<ReplicaEntry> ListPoolReplicas(const PoolCatalog& catalog, const std
     auto sr_name = catalog.sr_names.find(e.sr);
     if (sr_name != catalog.sr_names.end()) e.sr_name = sr_name->second;
     e.disks = v.disks.size();
+    for (const DiskView& d : v.disks) {
+      e.virtual_size += d.vdi.virtual_size;
+      e.physical_utilisation += d.vdi.physical_utilisation;
+    }
     list.push_back(std::move(e));
   }
   std::stable_sort(list.begin(), list.end(), [](const ReplicaEntry& x, const ReplicaEntry& y) {
@@ -69,7 +73,9 @@ nlohmann::json ReplicaListingJson(const std::vector<ReplicaEntry>& replicas) {
          {"age_s", e.age_s},
          {"delta_chain_length",
           e.delta_chain_length >= 0 ? nlohmann::json(e.delta_chain_length) : nlohmann::json()},
-         {"disks", e.disks}});
+         {"disks", e.disks},
+         {"virtual_size", e.virtual_size},
+         {"physical_utilisation", e.physical_utilisation}});
   }
   return list;
 }

@@ -5,9 +5,10 @@
 //   ListPoolReplicas(catalog, filter, now)  filter: "" for all, else the source VM's uuid or a part
 //                                       of the replica's name
 //   ReplicaListingJson                  [{"uuid", "name", "source_vm", "job", "schedule", "sr",
-//   "sr_name",
-//                                         "datetime", "complete", "age_s", "delta_chain_length",
-//                                         "disks"}]  (age_s -1 for an incomplete copy)
+//                                         "sr_name", "datetime", "complete", "age_s",
+//                                         "delta_chain_length", "disks", "virtual_size",
+//                                         "physical_utilisation"}]  (age_s -1 for an
+//                                         incomplete copy)
 //   ReplicaListingText                  two lines per replica, or "no replicas on URL"
 #ifndef XCR_ENGINE_REPLICA_LISTING_H_
 #define XCR_ENGINE_REPLICA_LISTING_H_
@@ -36,6 +37,8 @@ struct ReplicaEntry {
   int64_t age_s = -1;           // seconds since `datetime`; -1 when incomplete
   int delta_chain_length = -1;  // -1 when absent or not a number (JSON null)
   size_t disks = 0;
+  uint64_t virtual_size = 0;          // bytes: the disks' virtual sizes summed
+  uint64_t physical_utilisation = 0;  // bytes: what the disks use on their SR, as the pool says
 };
 
 std::vector<ReplicaEntry> ListPoolReplicas(const PoolCatalog& catalog, const std::string& filter,

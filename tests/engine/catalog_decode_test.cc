@@ -21,6 +21,7 @@ PoolRecords SmallPool() {
                                        {"name_label", "root"},
                                        {"SR", "OpaqueRef:sr"},
                                        {"virtual_size", "10737418240"},
+                                       {"physical_utilisation", "1073741824"},
                                        {"is_a_snapshot", false},
                                        {"snapshot_of", "OpaqueRef:NULL"},
                                        {"other_config", Struct{{"xo:backup:contentKey", "k"}}}}},
@@ -64,6 +65,8 @@ TEST(CatalogDecodeTest, ResolvesDisksInUserdeviceOrderAndSkipsCdsAndDom0) {
   EXPECT_EQ(vm.disks[0].userdevice, "0");
   EXPECT_EQ(vm.disks[0].vdi.uuid, "vdi0-uuid");
   EXPECT_EQ(vm.disks[0].vdi.virtual_size, 10737418240u);
+  EXPECT_EQ(vm.disks[0].vdi.physical_utilisation, 1073741824u);
+  EXPECT_EQ(vm.disks[1].vdi.physical_utilisation, 0u);  // not reported: 0
   EXPECT_EQ(vm.disks[0].vdi.sr_uuid, "sr-uuid");
   EXPECT_EQ(vm.disks[0].vdi.other_config.at("xo:backup:contentKey"), "k");
   EXPECT_EQ(vm.disks[1].userdevice, "10");

@@ -109,5 +109,21 @@ TEST(ReplicaListingTest, JsonAndTextCarryEveryField) {
   EXPECT_EQ(ReplicaListingText({}, "https://dst"), "no replicas on https://dst\n");
 }
 
+TEST(ReplicaListingTest, SumsTheDisksSizesAsThePoolReportsThem) {
+  PoolCatalog catalog;
+  catalog.vms = {Replica("web", "vm-1", "20261123T094007Z")};
+  catalog.vms[0].disks[0].vdi.virtual_size = 16 << 20;
+  catalog.vms[0].disks[0].vdi.physical_utilisation = 3 << 20;
+  catalog.vms[0].disks[1].vdi.virtual_size = 8 << 20;
+  catalog.vms[0].disks[1].vdi.physical_utilisation = 1 << 20;
+  auto list = ListPoolReplicas(catalog, "", kNow);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].virtual_size, uint64_t{24} << 20);
+  EXPECT_EQ(list[0].physical_utilisation, uint64_t{4} << 20);
+  nlohmann::json j = ReplicaListingJson(list);
+  EXPECT_EQ(j[0]["virtual_size"], 24 << 20);
+  EXPECT_EQ(j[0]["physical_utilisation"], 4 << 20);
+}
+
 }  // namespace
 }  // namespace xcr::engine
