@@ -107,6 +107,9 @@ net::HttpResponse DaemonApi::Route(const net::HttpRequest& req, const Parts& p) 
   } else if (n == 3 && p[0] == "replicas" && p[2] == "clone") {
     if (m == "POST") return CloneReplica(p[1], req);
     return MethodNotAllowed(req);
+  } else if (n == 3 && p[0] == "replicas" && p[2] == "verify") {
+    if (m == "POST") return VerifyReplica(p[1], req);
+    return MethodNotAllowed(req);
   } else if (n == 2 && p[0] == "schedules" && p[1] == "preview") {
     if (m == "POST") return PreviewSchedule(req);
     return MethodNotAllowed(req);

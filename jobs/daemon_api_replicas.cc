@@ -1,14 +1,49 @@
 // POST /api/replicas/UUID/clone: the disaster-recovery clone of a replica on its target pool
-// (what `xcr clone-replica` does), through PoolAccess::CloneReplica; and the replica VM's uuid
-// for GET /api/replicas, through PoolAccess::ListReplicas.
+// (what `xcr clone-replica` does), through PoolAccess::CloneReplica; POST
+// /api/replicas/UUID/verify: its content checked as `xcr verify` does, through
+// PoolAccess::VerifyReplica; and the replica VM (uuid, name, chain length, size, age) for GET
+// /api/replicas, through PoolAccess::ListReplicas.
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "base/logging.h"
+#include "engine/backup_datetime.h"
+#include "engine/replica_verify_report.h"
 #include "jobs/daemon_api.h"
 #include "jobs/daemon_api_http.h"
 
 namespace xcr::jobs {
+namespace {
+
+// A replica operation's failure: 404 no such VM, 400 not a replica, 409 an interrupted copy (or
+// a verify that needs the source), 502 the pool.
+net::HttpResponse ReplicaErrorResponse(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kNotFound:
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kFailedPrecondition:
+      return ErrorResponse(status);
+    default:
+      return PoolErrorResponse(status);
+  }
+}
+
+// Reads the string field `key` of a request body into *out: a non-empty string, or (when not
+// `required`) null or absent.
+void ReadPoolId(const nlohmann::json& body, const std::string& key, bool required,
+                const std::string& what, FieldErrors* errors, std::string* out) {
+  auto it = body.find(key);
+  if (it != body.end() && it->is_string() && !it->get<std::string>().empty()) {
+    *out = it->get<std::string>();
+  } else if (it != body.end() && !it->is_string() && !it->is_null()) {
+    errors->push_back({key, "must be a pool id (a string)"});
+  } else if (required) {
+    errors->push_back({key, "required: the id of " + what});
+  }
+}
+
+}  // namespace
 
 const std::vector<engine::ReplicaEntry>* DaemonApi::PoolReplicas(PoolReplicaCache& cache,
                                                                  const std::string& pool_id) {
@@ -30,9 +65,14 @@ const std::vector<engine::ReplicaEntry>* DaemonApi::PoolReplicas(PoolReplicaCach
 }
 
 void DaemonApi::AddReplicaVms(nlohmann::json& entries, PoolReplicaCache& cache) {
+  const int64_t now_s = env_->NowUnixMicros() / 1000000;
   for (nlohmann::json& e : entries) {
     e["uuid"] = nullptr;
     e["name"] = nullptr;
+    e["chain_length"] = nullptr;
+    e["size"] = nullptr;
+    e["physical_utilisation"] = nullptr;
+    e["disks"] = nullptr;
     const std::vector<engine::ReplicaEntry>* listed =
         PoolReplicas(cache, e["pool"].get<std::string>());
     if (listed == nullptr) continue;
@@ -49,6 +89,13 @@ void DaemonApi::AddReplicaVms(nlohmann::json& entries, PoolReplicaCache& cache) 
     if (best) {
       e["uuid"] = best->uuid;
       e["name"] = best->name;
+      if (best->delta_chain_length >= 0) e["chain_length"] = best->delta_chain_length;
+      e["size"] = best->virtual_size;
+      e["physical_utilisation"] = best->physical_utilisation;
+      e["disks"] = best->disks;
+      // The recovery point: the replica's own datetime (its source snapshot's time).
+      auto t = engine::ParseBackupDatetime(best->datetime);
+      if (t.ok()) e["age_s"] = std::max<int64_t>(0, now_s - *t);
     }
   }
 }
@@ -65,16 +112,23 @@ nlohmann::json DaemonApi::ListOrphans(PoolReplicaCache& cache) {
     if (listed == nullptr) continue;
     for (const engine::ReplicaEntry& r : *listed) {
       if (r.job.empty() || known.count(r.job)) continue;
-      out.push_back({{"uuid", r.uuid},
-                     {"name", r.name},
-                     {"job", r.job},
-                     {"vm", r.source_vm},
-                     {"pool", pool.id},
-                     {"pool_name", pool.name},
-                     {"sr", r.sr},
-                     {"sr_name", r.sr_name},
-                     {"datetime", r.datetime},
-                     {"complete", r.complete}});
+      out.push_back(
+          {{"uuid", r.uuid},
+           {"name", r.name},
+           {"job", r.job},
+           {"vm", r.source_vm},
+           {"pool", pool.id},
+           {"pool_name", pool.name},
+           {"sr", r.sr},
+           {"sr_name", r.sr_name},
+           {"datetime", r.datetime},
+           {"complete", r.complete},
+           {"age_s", r.complete ? nlohmann::json(r.age_s) : nlohmann::json()},
+           {"chain_length",
+            r.delta_chain_length >= 0 ? nlohmann::json(r.delta_chain_length) : nlohmann::json()},
+           {"size", r.virtual_size},
+           {"physical_utilisation", r.physical_utilisation},
+           {"disks", r.disks}});
     }
   }
   return out;
@@ -116,18 +170,46 @@ net::HttpResponse DaemonApi::CloneReplica(const std::string& uuid, const net::Ht
   auto pool = store_->GetPool(pool_id);
   if (!pool.ok()) return ErrorResponse(pool.status());
   auto clone = pools_->CloneReplica(*pool, uuid, name, start);
-  if (!clone.ok()) {
-    switch (clone.status().code()) {
-      case StatusCode::kNotFound:            // no such VM on the pool: 404
-      case StatusCode::kInvalidArgument:     // not a replica: 400
-      case StatusCode::kFailedPrecondition:  // an interrupted copy: 409
-        return ErrorResponse(clone.status());
-      default:
-        return PoolErrorResponse(clone.status());
-    }
-  }
+  if (!clone.ok()) return ReplicaErrorResponse(clone.status());
   return JsonResponse(201,
                       {{"uuid", clone->uuid}, {"name", clone->name}, {"started", clone->started}});
+}
+
+net::HttpResponse DaemonApi::VerifyReplica(const std::string& uuid, const net::HttpRequest& req) {
+  auto body = ParseJsonBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  FieldErrors errors;
+  std::string pool_id, source_id;
+  ReadPoolId(*body, "pool", true, "the pool holding the replica", &errors, &pool_id);
+  ReadPoolId(*body, "source", false, "the source pool", &errors, &source_id);
+  for (const auto& [key, value] : body->items()) {
+    if (key != "pool" && key != "source") errors.push_back({key, "unknown field"});
+  }
+  if (!errors.empty()) return FieldErrorResponse("the verify request is invalid", errors);
+  auto pool = store_->GetPool(pool_id);
+  if (!pool.ok()) return ErrorResponse(pool.status());
+  // Where the source VM may be: the pool named, else every stored pool (the replica's own last:
+  // a replica is mostly on another pool than its source).
+  std::vector<PoolConfig> sources;
+  if (!source_id.empty()) {
+    auto source = store_->GetPool(source_id);
+    if (!source.ok()) return ErrorResponse(source.status());
+    sources.push_back(std::move(*source));
+  } else {
+    auto all = store_->ListPools();
+    if (!all.ok()) return ErrorResponse(all.status());
+    for (PoolConfig& p : *all) {
+      if (p.id != pool_id) sources.push_back(std::move(p));
+    }
+    sources.push_back(*pool);
+  }
+  auto verified = pools_->VerifyReplica(*pool, sources, uuid);
+  if (!verified.ok()) return ReplicaErrorResponse(verified.status());
+  nlohmann::json out = engine::VerifyReportJson(uuid, verified->disks);
+  out["pool"] = pool_id;
+  out["source_pool"] =
+      verified->source_pool.empty() ? nlohmann::json() : nlohmann::json(verified->source_pool);
+  return JsonResponse(200, out);
 }
 
 }  // namespace xcr::jobs

@@ -107,6 +107,7 @@ net::HttpResponse DaemonApi::ListReplicas(const net::HttpRequest& req) {
   }
   auto states = store_->ListVmStates(job);
   if (!states.ok()) return ErrorResponse(states.status());
+  const int64_t now_us = env_->NowUnixMicros();
   nlohmann::json out = nlohmann::json::array();
   for (const VmTargetState& s : *states) {
     if (s.last_success_us == 0) continue;  // nothing replicated there yet
@@ -116,6 +117,7 @@ net::HttpResponse DaemonApi::ListReplicas(const net::HttpRequest& req) {
                    {"pool", s.pool},
                    {"sr", s.sr},
                    {"last_success", TimeJson(s.last_success_us)},
+                   {"age_s", std::max<int64_t>(0, (now_us - s.last_success_us) / 1000000)},
                    {"snapshot", s.last_snapshot_uuid},
                    {"bytes", s.last_bytes}});
   }

@@ -1,7 +1,7 @@
 // PoolAccess: what the daemon's API does on a pool that may not be stored yet — read the
 // certificate it presents (trust on first use), log in with a PoolConfig, list its SRs and VMs
-// for `pool test`, purge a job's replicas and snapshots on it, and clone a replica for disaster
-// recovery. XapiPoolAccess
+// for `pool test`, purge a job's replicas and snapshots on it, list its replicas, clone one for
+// disaster recovery and verify one's content. XapiPoolAccess
 // (pool_access_xapi.h) does it over XAPI; the API's tests use a fake.
 //
 // Errors are the pool's (kUnavailable unreachable, kRemoteError a refused login, kPermissionDenied
@@ -17,6 +17,7 @@
 
 #include "base/result.h"
 #include "engine/replica_listing.h"
+#include "engine/replica_ops.h"
 #include "jobs/pool_config.h"
 
 namespace xcr::jobs {
@@ -47,6 +48,13 @@ struct ReplicaClone {
   bool started = false;
 };
 
+// A verification of a replica's content (engine/replica_ops.h VerifyReplica: what `xcr verify`
+// does).
+struct ReplicaVerification {
+  std::string source_pool;  // id of the pool whose source snapshot was compared; "" if none
+  std::vector<engine::DiskVerification> disks;
+};
+
 struct PurgeTotals {
   uint64_t replicas = 0;   // replica VMs destroyed
   uint64_t snapshots = 0;  // source snapshots destroyed
@@ -66,14 +74,24 @@ class PoolAccess {
   // the job holds its lease on the pool (nothing removed).
   virtual Result<PurgeTotals> PurgeJob(const PoolConfig& pool, const std::string& job_id,
                                        const std::string& job_name) = 0;
+  // Every replica VM on the pool, newest first (engine::ListPoolReplicas).
+  virtual Result<std::vector<engine::ReplicaEntry>> ListReplicas(const PoolConfig& pool) = 0;
   // Makes a bootable copy of the replica VM `replica_uuid` on the pool (named `name`, or the
   // replica's name with its date if empty) and starts it if `start`; the replica is untouched.
   // kNotFound if the pool has no such VM, kInvalidArgument if the VM is not a replica,
   // kFailedPrecondition for an interrupted copy (nothing created in these three cases).
-  // Every replica VM on the pool, newest first (engine::ListPoolReplicas).
-  virtual Result<std::vector<engine::ReplicaEntry>> ListReplicas(const PoolConfig& pool) = 0;
   virtual Result<ReplicaClone> CloneReplica(const PoolConfig& pool, const std::string& replica_uuid,
                                             const std::string& name, bool start) = 0;
+  // Verifies the replica VM `replica_uuid` on the pool as `xcr verify` does: re-exports each of
+  // its disks (it takes as long as reading them) and compares their content digests with those
+  // its run recorded and, when one of `sources` holds the replica's source VM (the first that
+  // does; a pool that cannot be reached is skipped), with the source snapshot's disks. Nothing
+  // is changed. kNotFound if the pool has no such VM, kInvalidArgument if the VM is not a
+  // replica, kFailedPrecondition for an interrupted copy or for a replica that needs its source
+  // (a delta's digests cover only the delta) when no source pool holds its VM.
+  virtual Result<ReplicaVerification> VerifyReplica(const PoolConfig& pool,
+                                                    const std::vector<PoolConfig>& sources,
+                                                    const std::string& replica_uuid) = 0;
 };
 
 }  // namespace xcr::jobs

@@ -4,6 +4,7 @@
 
 #include "base/redact.h"
 #include "engine/job_purge.h"
+#include "engine/other_config_keys.h"
 #include "engine/pool_catalog.h"
 #include "engine/replica_listing.h"
 #include "engine/replica_ops.h"
@@ -15,6 +16,26 @@
 #include "xapi/records.h"
 
 namespace xcr::jobs {
+namespace {
+
+// The VM `uuid` on the pool, when it is a replica: by uuid only (the engine's calls also take a
+// name), and a VM that is not a replica told apart from no VM at all.
+Result<const engine::VmView*> FindReplicaVm(const engine::PoolCatalog& catalog,
+                                            const PoolConfig& pool, const std::string& uuid) {
+  auto vm = std::find_if(catalog.vms.begin(), catalog.vms.end(),
+                         [&](const engine::VmView& v) { return v.uuid == uuid; });
+  if (vm == catalog.vms.end()) {
+    return Status::NotFound("pool '" + pool.name + "' has no VM with uuid " + uuid);
+  }
+  if (!engine::LooksLikeReplica(*vm)) {
+    return Status::InvalidArgument("VM " + uuid + " ('" + vm->name_label + "') on pool '" +
+                                   pool.name + "' is not a replica: only replicas are cloned or " +
+                                   "verified");
+  }
+  return &*vm;
+}
+
+}  // namespace
 
 Result<std::string> XapiPoolAccess::ProbeFingerprint(const std::string& url) {
   XCR_ASSIGN_OR_RETURN(xapi::Url parsed, xapi::Url::Parse(url));
@@ -79,22 +100,50 @@ Result<ReplicaClone> XapiPoolAccess::CloneReplica(const PoolConfig& pool,
                                                   const std::string& replica_uuid,
                                                   const std::string& name, bool start) {
   XCR_ASSIGN_OR_RETURN(auto conn, ConnectPool(pool));
-  // By uuid only (engine::CloneReplica also takes a name), and a VM that is not a replica is told
-  // apart from no VM at all.
   XCR_ASSIGN_OR_RETURN(engine::PoolCatalog catalog, engine::LoadPoolCatalog(*conn));
-  auto vm = std::find_if(catalog.vms.begin(), catalog.vms.end(),
-                         [&](const engine::VmView& v) { return v.uuid == replica_uuid; });
-  if (vm == catalog.vms.end()) {
-    return Status::NotFound("pool '" + pool.name + "' has no VM with uuid " + replica_uuid);
-  }
-  if (!engine::LooksLikeReplica(*vm)) {
-    return Status::InvalidArgument("VM " + replica_uuid + " ('" + vm->name_label + "') on pool '" +
-                                   pool.name + "' is not a replica: only replicas are cloned");
-  }
+  XCR_RETURN_IF_ERROR(FindReplicaVm(catalog, pool, replica_uuid).status());
   XCR_ASSIGN_OR_RETURN(engine::CloneResult clone,
                        engine::CloneReplica(*conn, replica_uuid, name, start));
   (void)conn->Close();
   return ReplicaClone{clone.uuid, clone.name, start};
+}
+
+Result<ReplicaVerification> XapiPoolAccess::VerifyReplica(const PoolConfig& pool,
+                                                          const std::vector<PoolConfig>& sources,
+                                                          const std::string& replica_uuid) {
+  XCR_ASSIGN_OR_RETURN(auto conn, ConnectPool(pool));
+  XCR_ASSIGN_OR_RETURN(engine::PoolCatalog catalog, engine::LoadPoolCatalog(*conn));
+  XCR_ASSIGN_OR_RETURN(const engine::VmView* vm, FindReplicaVm(catalog, pool, replica_uuid));
+  const std::string source_vm(engine::ConfigValue(vm->other_config, engine::keys::kVm));
+  ReplicaVerification out;
+  std::unique_ptr<xapi::Connection> source;
+  std::string skipped;  // the pools that could not be searched, for the error below
+  for (const PoolConfig& candidate : sources) {
+    auto c = ConnectPool(candidate);
+    if (!c.ok()) {
+      skipped += "; " + c.status().message();
+      continue;
+    }
+    if (xapi::GetByUuid(**c, "VM", source_vm).ok()) {
+      source = std::move(*c);
+      out.source_pool = candidate.id;
+      break;
+    }
+    (void)(*c)->Close();
+  }
+  auto disks = engine::VerifyReplica(source.get(), *conn, replica_uuid);
+  if (source) (void)source->Close();
+  (void)conn->Close();
+  if (!disks.ok()) {
+    if (!source && disks.status().code() == StatusCode::kFailedPrecondition) {
+      return Status::FailedPrecondition(
+          disks.status().message() + " (its source VM " + source_vm + " is on no stored pool" +
+          (skipped.empty() ? "" : " that answered: " + skipped.substr(2)) + ")");
+    }
+    return disks.status();
+  }
+  out.disks = std::move(*disks);
+  return out;
 }
 
 }  // namespace xcr::jobs

@@ -1,7 +1,7 @@
 // XapiPoolAccess: PoolAccess over XAPI — probes certificates with xapi::ProbeFingerprint, logs in
 // with ConnectPool (pool_connector.h: the pool's URLs in order; its pin, `insecure`, or the
 // system CA store), lists SRs and VMs with get_all_records, purges with engine::PurgeJob,
-// clones with engine::CloneReplica.
+// clones with engine::CloneReplica, verifies with engine::VerifyReplica.
 // Thread-safety: stateless; every call opens its own connection.
 #ifndef XCR_JOBS_POOL_ACCESS_XAPI_H_
 #define XCR_JOBS_POOL_ACCESS_XAPI_H_
@@ -24,6 +24,9 @@ class XapiPoolAccess : public PoolAccess {
   Result<std::vector<engine::ReplicaEntry>> ListReplicas(const PoolConfig& pool) override;
   Result<ReplicaClone> CloneReplica(const PoolConfig& pool, const std::string& replica_uuid,
                                     const std::string& name, bool start) override;
+  Result<ReplicaVerification> VerifyReplica(const PoolConfig& pool,
+                                            const std::vector<PoolConfig>& sources,
+                                            const std::string& replica_uuid) override;
 };
 
 }  // namespace xcr::jobs

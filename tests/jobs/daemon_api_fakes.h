@@ -104,6 +104,16 @@ class FakePools : public PoolAccess {
     clones.push_back(c);
     return c;
   }
+  Result<ReplicaVerification> VerifyReplica(const PoolConfig& pool,
+                                            const std::vector<PoolConfig>& sources,
+                                            const std::string& replica_uuid) override {
+    std::lock_guard<std::mutex> lock(clone_mu);
+    VerifyCall call{pool.id, replica_uuid, {}};
+    for (const PoolConfig& s : sources) call.sources.push_back(s.id);
+    verify_calls.push_back(call);
+    if (!verify_status.ok()) return verify_status;
+    return verification;
+  }
   struct CloneCall {
     std::string pool, replica, name;
     bool start = false;
@@ -124,6 +134,13 @@ class FakePools : public PoolAccess {
   Status clone_status;  // the next clones' answer when not OK
   std::vector<CloneCall> clone_calls;
   std::vector<ReplicaClone> clones;  // the clones made (what the pool now holds)
+  struct VerifyCall {
+    std::string pool, replica;
+    std::vector<std::string> sources;  // pool ids, in the order given
+  };
+  Status verify_status;              // VerifyReplica's answer when not OK
+  ReplicaVerification verification;  // else this
+  std::vector<VerifyCall> verify_calls;
 };
 
 }  // namespace xcr::jobs::testing

@@ -397,6 +397,47 @@ TEST_F(DaemonApiTest, PatchJobMergesAndKeepsScheduleSettings) {
   EXPECT_EQ(control_.put_jobs.size(), 2u);
 }
 
+// What the web UI's job editor sends when an edit switches how VMs are chosen: the old mode's
+// keys nulled (RFC 7386), so the stored job holds the new selection alone; without the null
+// both would be stored, which is refused and changes nothing.
+TEST_F(DaemonApiTest, PatchJobSwitchesVmIdsAndSmartModeWhenTheOldKeysAreNulled) {
+  DaemonApiOptions o;
+  o.store = store_.get();
+  o.control = &control_;
+  o.pools = &pools_;
+  o.env = &env_;
+  o.smart_mode = true;
+  api_ = std::make_unique<DaemonApi>(o);
+  json job = CreateJob();
+  std::string id = job["id"];
+  auto r =
+      Call("PATCH", "/api/jobs/" + id, json{{"vms", {{"pools", {kPoolA}}, {"tags", {"prod"}}}}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(FieldSet(r), std::set<std::string>{"vms"});
+  EXPECT_EQ(Body(Call("GET", "/api/jobs/" + id)), job);
+
+  r = Call("PATCH", "/api/jobs/" + id,
+           json{{"vms",
+                 {{"ids", nullptr}, {"pools", {kPoolA}}, {"tags", {"prod"}}, {"notTags", {"x"}}}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json smart = Body(Call("GET", "/api/jobs/" + id))["vms"];
+  EXPECT_FALSE(smart.contains("ids")) << smart.dump();
+  EXPECT_EQ(smart["pools"], json({kPoolA}));
+  EXPECT_EQ(smart["tags"], json({"prod"}));
+  EXPECT_EQ(smart["notTags"], json({"x"}));
+
+  r = Call("PATCH", "/api/jobs/" + id,
+           json{{"vms",
+                 {{"ids", {kVm2}},
+                  {"pools", nullptr},
+                  {"tags", nullptr},
+                  {"notPools", nullptr},
+                  {"notTags", nullptr},
+                  {"notVms", nullptr}}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(Call("GET", "/api/jobs/" + id))["vms"], json({{"ids", {kVm2}}}));
+}
+
 TEST_F(DaemonApiTest, PatchJobRefusalsChangeNothing) {
   json job = CreateJob();
   std::string id = job["id"];
