@@ -13,6 +13,7 @@ import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { chromium } from 'playwright-core'
 import { AxeBuilder } from '@axe-core/playwright'
+import { verifyReplicaSteps, smartModeSteps } from './replica_steps.mjs'
 
 const [xcr, sim, browserPath, shots] = process.argv.slice(2)
 mkdirSync(shots, { recursive: true })
@@ -140,6 +141,8 @@ try {
   await page.goto(`${base}#/replicas`)
   await page.getByRole('heading', { name: 'Replicas' }).waitFor()
   await check(page, 'replicas')
+  await verifyReplicaSteps(page, base, check)
+  await smartModeSteps(page, base, check)
 
   // The keyboard: from the login form to the dashboard without a mouse.
   const phone = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 390, height: 844 }, isMobile: true })

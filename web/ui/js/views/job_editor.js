@@ -20,6 +20,16 @@ function browserZone() {
   try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch { return 'UTC'; }
 }
 
+// The job's `vms` as sent: on an edit (a merge patch, RFC 7386) the other mode's keys go as null,
+// so switching explicit VMs <-> smart mode stores only the new selection (docs/api.md PATCH
+// /api/jobs/ID); smart-mode keys the editor does not show (notPools, notVms) are kept from one
+// smart selection to the next.
+export function vmsBody(selection, { smart, patch }) {
+  if (!patch) return selection;
+  const nulls = smart ? { ids: null } : { pools: null, tags: null, notPools: null, notTags: null, notVms: null };
+  return { ...nulls, ...selection };
+}
+
 async function loadInventory() {
   const pools = await api('GET', '/api/pools');
   const inv = await Promise.all(pools.map(async (p) => {
@@ -228,9 +238,9 @@ export async function jobEditorView(jobId) {
     const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
     const body = {
       name: name.value.trim(),
-      vms: modeIds.checked ? { ids: [...chosen] } : {
+      vms: vmsBody(modeIds.checked ? { ids: [...chosen] } : {
         pools: poolChecks.filter((c) => c.checked).map((c) => c.value), tags: split(tags.value), notTags: split(notTags.value),
-      },
+      }, { smart: !modeIds.checked, patch: !!jobId }),
       srs: targetRows.map((r) => r.read()),
       schedules: blocks.map((b) => b.read()),
       concurrency: Number(concurrency.value), timeout: Math.round(Number(timeout.value) * 60000),
