@@ -6,55 +6,21 @@
 // serious or critical accessibility violation on any page.
 // usage: node ui_flow.mjs XCR XAPI_SIM CHROMIUM SCREENSHOT_DIR
 import assert from 'node:assert/strict'
-import { spawn, execFileSync } from 'node:child_process'
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync, chmodSync } from 'node:fs'
 import path from 'node:path'
-import { createInterface } from 'node:readline'
 import { chromium } from 'playwright-core'
-import { AxeBuilder } from '@axe-core/playwright'
+import { Harness } from './harness.mjs'
 import { verifyReplicaSteps, smartModeSteps } from './replica_steps.mjs'
 
 const [xcr, sim, browserPath, shots] = process.argv.slice(2)
 mkdirSync(shots, { recursive: true })
-const work = mkdtempSync(path.join(tmpdir(), 'xcr-web-ui-'))
-const children = []
-
-// Starts a process and resolves with the first stdout line matching `re` (its match).
-function start(bin, args, re, name) {
-  const p = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(p)
-  let err = ''
-  p.stderr.on('data', (d) => { err += d })
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: p.stdout })
-    const seen = []
-    lines.on('line', (l) => { seen.push(l); const m = re.exec(l); if (m) resolve({ m, seen, p }) })
-    p.once('exit', (code) => reject(new Error(`${name} exited (${code}) before starting: ${seen.join('\n')}\n${err}`)))
-  })
-}
-
-async function startSim(name, extra) {
-  const { m } = await start(sim, ['--state', path.join(work, name), '--listen', '127.0.0.1:0', '--https', ...extra],
-    /^xapi-sim listening on (\S+).*fingerprint (SHA256:[0-9A-Fa-f:]+)/, `xapi-sim ${name}`)
-  return { url: m[1], fingerprint: m[2].toUpperCase().replace('SHA256:', 'SHA256:') }
-}
-
-const consoleErrors = []
-const axeFailures = []
-async function check(page, name) {
-  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true })
-  const r = await new AxeBuilder({ page }).analyze()
-  for (const v of r.violations) {
-    if (v.impact === 'serious' || v.impact === 'critical') {
-      axeFailures.push(`${name}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
-    }
-  }
-}
-function watch(page) {
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(`${page.url()}: ${msg.text()}`) })
-  page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`))
-}
+const hs = new Harness(sim, shots, 'xcr-web-ui-')
+const { work, consoleErrors, axeFailures } = hs
+const start = (...args) => hs.start(...args)
+const startSim = (...args) => hs.startSim(...args)
+const check = (page, name) => hs.check(page, name)
+const watch = (page) => hs.watch(page)
 
 async function login(page, base) {
   await page.goto(base)
@@ -172,11 +138,8 @@ try {
   console.log(`web UI flow passed; screenshots in ${shots}`)
 } catch (e) {
   console.error(e)
-  if (consoleErrors.length) console.error('console errors:\n' + consoleErrors.join('\n'))
-  if (axeFailures.length) console.error('accessibility:\n' + axeFailures.join('\n'))
+  hs.report()
 } finally {
-  for (const c of children) c.kill('SIGTERM')
-  await new Promise((r) => setTimeout(r, 1500))
-  rmSync(work, { recursive: true, force: true })
+  await hs.stop()
 }
 process.exit(ok ? 0 : 1)
