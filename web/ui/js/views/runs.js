@@ -29,7 +29,8 @@ const statusClass = (s) => ({ success: 'green', failure: 'red', running: 'amber'
 
 // A disk transfer step's progress: percentage (null while the stream's size is unknown), bytes,
 // rate and ETA, from the task tree's total_bytes, bytes, bytes_per_s and eta_s (docs/engine.md).
-function progressOf(t) {
+// Pure; exported for tests (tests/web/ui/run_progress_test.mjs).
+export function progressOf(t) {
   const total = t.total_bytes || 0;
   const done = t.bytes || 0;
   const rate = t.bytes_per_s || 0;
