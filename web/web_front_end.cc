@@ -5,6 +5,7 @@
 #include "net/http_server.h"
 #include "net/tls_cert.h"
 #include "web/metrics.h"
+#include "web/request_priority.h"
 #include "web/static_ui.h"
 #include "web/web_router.h"
 
@@ -15,6 +16,7 @@ struct WebFrontEnd::Parts {
   std::unique_ptr<StaticUi> ui;
   std::unique_ptr<WebRouter> router;
   std::unique_ptr<ApiGate> gate;
+  std::unique_ptr<LowPriorityHandler> priority;
   std::unique_ptr<net::HttpServer> server;
 };
 
@@ -91,7 +93,8 @@ Result<std::unique_ptr<WebFrontEnd>> WebFrontEnd::Start(jobs::Store* store,
   lo.host = host;
   lo.port = port;
   lo.tls = !options.plain_http;
-  lo.handler = p.gate.get();
+  p.priority = std::make_unique<LowPriorityHandler>(p.gate.get(), kWebRequestNice);
+  lo.handler = p.priority.get();
   Result<uint16_t> bound = p.server->Listen(lo);
   if (!bound.ok()) return bound.status().WithContext("listening on " + options.listen);
   fe->port_ = *bound;

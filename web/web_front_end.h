@@ -1,6 +1,7 @@
 // WebFrontEnd: the HTTPS listener of `xcr serve --listen HOST:PORT` with everything behind it —
 // the ApiGate (login, CSRF, API tokens), the WebRouter to the daemon's API handler, /metrics and
 // the embedded UI.
+// Requests run at a lower CPU priority than the replications (web/request_priority.h).
 //
 //   Start: TLS identity ──> listen on HOST:PORT ──> serving ──(Stop)──> stopped
 //          --tls-cert/--tls-key: the user's own (both or neither);
