@@ -56,7 +56,7 @@ py() { python3 -c "$@"; }
 echo "status_under_load: $(date -u +%FT%TZ), commit $(git -C "$(dirname "$0")" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "machine: $(nproc) cores; load at start:$(uptime | sed 's/.*load average://')"
 
-start_sim src --https --populate 1 --disk-size "${disk_mib}M"
+start_sim src --https
 SRC=$URL
 SRC_FP=$(sed -n 's/.* fingerprint \(SHA256:[0-9A-Fa-f:]*\).*/\1/p' "$work/src.out")
 start_sim dst --https
@@ -69,6 +69,8 @@ pw="$work/pw"
 echo xapi-sim >"$pw"
 chmod 600 "$pw"
 xapi() { "$XAPI" --credentials "$creds" --fingerprint "$SRC=$SRC_FP" --fingerprint "$DST=$DST_FP" "$@"; }
+# Populated once listening (writing gigabytes of random data outlasts sim_cli.sh's start wait).
+xapi call "$SRC" sim.populate 1 "$((disk_mib * 1048576))" >/dev/null || fail "could not populate the source"
 if [ "$link_mbps" != 0 ]; then
   xapi call "$SRC" sim.fault_throttle "$link_mbps" >/dev/null || fail "could not pace the source"
 fi
@@ -99,13 +101,13 @@ expect_rc 0 "$XCR" pool add "$DST" --user root --password-file "$pw" --name dst 
 # The API alone first (no transfer): its latency and the daemon's CPU time per request.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$DAEMON/stat"; }
 c0=$(cpu_ticks)
-wrk -t"$wrk_t" -c"$wrk_c" -d10s --latency "${auth[@]}" "$API/api/status" >"$work/wrk.idle" 2>&1
+wrk -t"$wrk_t" -c"$wrk_c" -d10s --latency "${auth[@]}" "$API/api/status" >"$work/api_alone.txt" 2>&1
 c1=$(cpu_ticks)
 awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" '
   /requests in/ {n = $1}
   /^ *50%/ {p50 = $2} /^ *99%/ {p99 = $2} /^Requests\/sec/ {rps = $2}
   END {printf "API alone (no transfer), 10 s: p50 %s, p99 %s, %.0f requests/s; daemon CPU %.3f ms per request\n",
-       p50, p99, rps, (b - a) / hz * 1000 / n}' "$work/wrk.idle"
+       p50, p99, rps, (b - a) / hz * 1000 / n}' "$work/api_alone.txt"
 
 # one_run MODE (A|B) N: a full replication in a new job; appends "MODE rate_Bps bytes secs" to
 # $work/rates and, for B, wrk's figures to $work/wrk.N.
