@@ -4,9 +4,9 @@
 // session; a pool probed, refused without its fingerprint and with a wrong password (nothing
 // stored), added, trusted, tested; a schedule previewed; an invalid job refused with its fields
 // (nothing stored); a job created, read, disabled, refused an invalid patch (unchanged), run now
-// to success with its event stream; the runs, the status, the replicas, a DR clone, cancel,
-// purge of a lost job, /metrics; the pool refused while used; the job deleted with purge; the
-// pool removed; logout.
+// to success with its event stream; the runs, the status, the replicas, a DR clone, a verify,
+// cancel, purge of a lost job, /metrics; the pool refused while used; the job deleted with
+// purge; the pool removed; logout.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -179,6 +179,12 @@ TEST_P(WebApiTest, EveryEndpointOverHttps) {
   EXPECT_EQ(clone["name"], "dr-1");
   EXPECT_NE(clone["uuid"], replica);
   Expect(400, "POST", "/api/replicas/" + vm + "/clone", {{"pool", pool_id}});  // not a replica
+  EXPECT_EQ(replicas["replicas"][0]["chain_length"], 0) << replicas.dump();
+  EXPECT_GT(replicas["replicas"][0]["size"].get<int64_t>(), 0) << replicas.dump();
+  json verified = Expect(200, "POST", "/api/replicas/" + replica + "/verify", {{"pool", pool_id}});
+  EXPECT_EQ(verified["ok"], true) << verified.dump();
+  EXPECT_EQ(verified["source_pool"], pool_id) << verified.dump();
+  Expect(400, "POST", "/api/replicas/" + vm + "/verify", {{"pool", pool_id}});
 
   // Cancel (nothing under way), purge of a lost job, metrics.
   EXPECT_EQ(Expect(200, "POST", "/api/jobs/" + job_id + "/cancel", json::object())["cancelled"], 0);
