@@ -122,7 +122,7 @@ Result<xapi::HttpResponse> FakeXapiPool::Handle(std::string_view body) {
   auto call = xapi::DecodeMethodCall(body);
   if (!call.ok()) return xapi::HttpResponse{500, {}, "bad request"};
   const std::string& m = call->method;
-  Result<Value> r = Status::OK();
+  Result<Value> r = Value();
   std::function<void()> hook;
   {
     std::lock_guard<std::mutex> l(mu_);

@@ -14,6 +14,7 @@
 
 #include "engine/backup_datetime.h"
 #include "engine/other_config_keys.h"
+#include "engine/run_lease.h"
 #include "engine/task_log.h"
 #include "tests/engine/fake_pool.h"
 #include "tests/testutil/status_matchers.h"
@@ -412,6 +413,22 @@ TEST_F(VmReplicatorTest, ReplicaOfTheSameJobIsRefused) {
   EXPECT_EQ(out.status.code(), StatusCode::kFailedPrecondition);
   ExpectHas(out.status.message(), "is a replica made by job job-1");
   EXPECT_EQ(src_.CallCount("VM.snapshot"), 0);
+}
+
+TEST_F(VmReplicatorTest, AnotherRunsLiveLeaseRefusesTheRun) {
+  LeaseInfo other{"other-host",
+                  42,
+                  "other-run",
+                  "job-1",
+                  env_.NowUnixMicros() / 1000000,
+                  env_.NowUnixMicros() / 1000000 + 300};
+  src_.SetVmOtherConfig(vm_, std::string(keys::kLease), other.Encode());
+  VmOutcome out = Run({A()});
+  EXPECT_EQ(out.status.code(), StatusCode::kFailedPrecondition);
+  ExpectHas(out.status.message(), "in progress (host other-host");
+  EXPECT_EQ(src_.CallCount("VM.snapshot"), 0);
+  EXPECT_TRUE(a_.vms().empty());
+  EXPECT_EQ(Get(src_.vm(vm_).other_config, keys::kLease), other.Encode());  // not ours to drop
 }
 
 // --- retention ---
