@@ -134,11 +134,15 @@ net::HttpResponse DaemonApi::TestPool(const std::string& id) {
   for (const PoolSrInfo& sr : inventory->srs) {
     srs.push_back({{"uuid", sr.uuid}, {"name", sr.name}, {"free", sr.free}, {"size", sr.size}});
   }
+  nlohmann::json networks = nlohmann::json::array();
+  for (const PoolNetworkInfo& net : inventory->networks) {
+    networks.push_back({{"uuid", net.uuid}, {"name", net.name}, {"bridge", net.bridge}});
+  }
   nlohmann::json vms = nlohmann::json::array();
   for (const PoolVmInfo& vm : inventory->vms) {
     vms.push_back({{"uuid", vm.uuid}, {"name", vm.name}, {"tags", vm.tags}});
   }
-  return JsonResponse(200, {{"ok", true}, {"srs", srs}, {"vms", vms}});
+  return JsonResponse(200, {{"ok", true}, {"srs", srs}, {"networks", networks}, {"vms", vms}});
 }
 
 net::HttpResponse DaemonApi::DeletePool(const std::string& id) {

@@ -1,8 +1,8 @@
 // PoolAccess: what the daemon's API does on a pool that may not be stored yet — read the
-// certificate it presents (trust on first use), log in with a PoolConfig, list its SRs and VMs
-// for `pool test`, purge a job's replicas and snapshots on it, list its replicas, clone one for
-// disaster recovery and verify one's content. XapiPoolAccess
-// (pool_access_xapi.h) does it over XAPI; the API's tests use a fake.
+// certificate it presents (trust on first use), log in with a PoolConfig, list its SRs, networks
+// and VMs for `pool test`, purge a job's replicas and snapshots on it, list its replicas, clone
+// one for disaster recovery and verify one's content. XapiPoolAccess (pool_access_xapi.h) does it
+// over XAPI; the API's tests use a fake.
 //
 // Errors are the pool's (kUnavailable unreachable, kRemoteError a refused login, kPermissionDenied
 // a certificate that does not match): the API answers 502 for them (409 for a purge refused by a
@@ -29,15 +29,23 @@ struct PoolSrInfo {
   int64_t size = 0;  // bytes: physical size
 };
 
+struct PoolNetworkInfo {
+  std::string uuid;
+  std::string name;
+  std::string bridge;  // "xenbr0", "xapi1", ...
+};
+
 struct PoolVmInfo {
   std::string uuid;
   std::string name;
   std::vector<std::string> tags;
 };
 
-// What `pool test` shows: the SRs and VMs (no templates, snapshots or control domains).
+// What `pool test` shows: the SRs, the networks and the VMs (no templates, snapshots or control
+// domains).
 struct PoolInventory {
   std::vector<PoolSrInfo> srs;
+  std::vector<PoolNetworkInfo> networks;
   std::vector<PoolVmInfo> vms;
 };
 

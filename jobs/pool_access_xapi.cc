@@ -58,6 +58,10 @@ Result<PoolInventory> XapiPoolAccess::Inventory(const PoolConfig& pool) {
     inv.srs.push_back(
         {sr.uuid, sr.name_label, sr.physical_size - sr.physical_utilisation, sr.physical_size});
   }
+  XCR_ASSIGN_OR_RETURN(auto networks, xapi::GetAllRecords<xapi::NetworkRecord>(*conn));
+  for (const auto& [ref, net] : networks) {
+    inv.networks.push_back({net.uuid, net.name_label, net.bridge});
+  }
   XCR_ASSIGN_OR_RETURN(auto vms, xapi::GetAllRecords<xapi::VmRecord>(*conn));
   for (const auto& [ref, vm] : vms) {
     if (vm.is_a_template || vm.is_a_snapshot || vm.is_control_domain) continue;
@@ -72,6 +76,7 @@ Result<PoolInventory> XapiPoolAccess::Inventory(const PoolConfig& pool) {
   }
   auto by_name = [](const auto& a, const auto& b) { return a.name < b.name; };
   std::sort(inv.srs.begin(), inv.srs.end(), by_name);
+  std::sort(inv.networks.begin(), inv.networks.end(), by_name);
   std::sort(inv.vms.begin(), inv.vms.end(), by_name);
   (void)conn->Close();
   return inv;

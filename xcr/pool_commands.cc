@@ -272,9 +272,14 @@ class PoolCommand : public Command {
       return s.Fail(
           Status::Unavailable("pool " + cli::Str(*pool, "name") + ": " + cli::Str(*test, "error")));
     }
-    std::vector<std::vector<std::string>> srs, vms;
+    std::vector<std::vector<std::string>> srs, networks, vms;
     for (const json& sr : (*test)["srs"]) {
       srs.push_back({cli::Str(sr, "uuid"), cli::Str(sr, "name")});
+    }
+    if (test->contains("networks") && (*test)["networks"].is_array()) {
+      for (const json& net : (*test)["networks"]) {
+        networks.push_back({cli::Str(net, "uuid"), cli::Str(net, "name"), cli::Str(net, "bridge")});
+      }
     }
     for (const json& vm : (*test)["vms"]) {
       std::string tags;
@@ -287,6 +292,7 @@ class PoolCommand : public Command {
     }
     std::cout << "pool " << cli::Str(*pool, "name") << ": logged in\n\n"
               << cli::Table({"SR", "NAME"}, srs) << "\n"
+              << cli::Table({"NETWORK", "NAME", "BRIDGE"}, networks) << "\n"
               << cli::Table({"VM", "NAME", "TAGS"}, vms);
     return 0;
   }

@@ -259,9 +259,10 @@ TEST_F(DaemonApiTest, TrustReplacesThePin) {
             404);
 }
 
-TEST_F(DaemonApiTest, TestListsSrsAndVmsOrSaysWhatFailed) {
+TEST_F(DaemonApiTest, TestListsSrsNetworksAndVmsOrSaysWhatFailed) {
   std::string id = AddPool();
   pools_.inventory.srs = {{"sr-uuid", "Local storage", 100, 400}};
+  pools_.inventory.networks = {{"net-uuid", "Pool-wide network associated with eth0", "xenbr0"}};
   pools_.inventory.vms = {{kVm1, "web-01", {"prod"}}};
   auto r = Call("POST", "/api/pools/" + id + "/test");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -269,6 +270,9 @@ TEST_F(DaemonApiTest, TestListsSrsAndVmsOrSaysWhatFailed) {
   EXPECT_TRUE(t["ok"].get<bool>());
   EXPECT_EQ(t["srs"][0],
             json({{"uuid", "sr-uuid"}, {"name", "Local storage"}, {"free", 100}, {"size", 400}}));
+  EXPECT_EQ(t["networks"], json::array({{{"uuid", "net-uuid"},
+                                         {"name", "Pool-wide network associated with eth0"},
+                                         {"bridge", "xenbr0"}}}));
   EXPECT_EQ(t["vms"][0], json({{"uuid", kVm1}, {"name", "web-01"}, {"tags", {"prod"}}}));
   pools_.inventory_status = Status::Unavailable("pool 'dr-site': no URL answered");
   t = Body(Call("POST", "/api/pools/" + id + "/test"));

@@ -70,6 +70,8 @@ expect 201 POST /api/pools "{\"name\": \"src\", \"urls\": [\"$POOL_URL\"], \"use
 POOL=$(jq_body 'd["id"]')
 expect 200 POST "/api/pools/$POOL/test"
 [ "$(jq_body 'd["ok"]')" = True ] || fail "pool test: $(cat "$work/body")"
+[ "$(jq_body '[n["name"] for n in d["networks"]]')" = "['Pool-wide network associated with eth0']" ] ||
+  fail "pool test lists the pool's networks: $(cat "$work/body")"
 VM=$(jq_body '[v["uuid"] for v in d["vms"] if v["name"] == "sim-vm-1"][0]')
 
 # A job, run now until its run ends: a real replication through the engine launcher.

@@ -76,6 +76,12 @@ try {
     await page.locator('td', { hasText: name }).first().waitFor()
   }
   await check(page, 'pools')
+  // What a pool holds: its SRs, networks and VMs, listed by the daemon from the pool.
+  await page.getByRole('button', { name: 'Show the SRs, networks and VMs of pool src' }).click()
+  await page.locator('caption', { hasText: 'Networks of src (1)' }).waitFor()
+  await page.getByRole('cell', { name: 'Pool-wide network associated with eth0' }).first().waitFor()
+  await page.getByRole('cell', { name: 'sim-vm-1' }).first().waitFor()
+  await check(page, 'pool-contents')
 
   // The job editor.
   await page.goto(`${base}#/jobs/new`)

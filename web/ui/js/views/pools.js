@@ -1,6 +1,32 @@
 // Pools: the list, and adding one with its certificate's fingerprint shown for confirmation.
 import { api, ApiError } from '../api.js';
-import { h, field, showFieldErrors, toast, confirmDialog } from '../dom.js';
+import { h, clear, field, showFieldErrors, toast, confirmDialog, fmtBytes } from '../dom.js';
+
+// What a pool holds, as `POST /api/pools/ID/test` lists it: SRs, networks and VMs.
+function contentsTable(caption, headers, rows) {
+  return h('div', { class: 'table-wrap' }, h('table', {},
+    h('caption', {}, `${caption} (${rows.length})`),
+    h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))))));
+}
+
+async function showContents(pool, row, panel, button) {
+  if (!row.hidden) { row.hidden = true; button.setAttribute('aria-expanded', 'false'); return; }
+  clear(panel).append(h('p', { role: 'status' }, `Connecting to ${pool.name}…`));
+  row.hidden = false;
+  button.setAttribute('aria-expanded', 'true');
+  let test;
+  try { test = await api('POST', `/api/pools/${encodeURIComponent(pool.id)}/test`); } catch (e) { test = { ok: false, error: e.message }; }
+  clear(panel);
+  if (!test.ok) { panel.append(h('p', { class: 'error', role: 'alert' }, `${pool.name}: ${test.error}`)); return; }
+  panel.append(
+    contentsTable(`Storage repositories of ${pool.name}`, ['SR', 'Free', 'Size'],
+      test.srs.map((sr) => [sr.name, fmtBytes(sr.free), fmtBytes(sr.size)])),
+    contentsTable(`Networks of ${pool.name}`, ['Network', 'Bridge'],
+      (test.networks || []).map((n) => [n.name, n.bridge])),
+    contentsTable(`VMs of ${pool.name}`, ['VM', 'Tags'],
+      test.vms.map((vm) => [vm.name, (vm.tags || []).join(', ')])));
+}
 
 export async function poolsView() {
   const node = h('section', {}, h('h1', {}, 'Pools'));
@@ -13,16 +39,26 @@ export async function poolsView() {
     node.append(h('div', { class: 'table-wrap' }, h('table', {},
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Pool'), h('th', { scope: 'col' }, 'URLs'),
         h('th', { scope: 'col', class: 'optional' }, 'Certificate'), h('th', { scope: 'col' }, 'Actions'))),
-      h('tbody', {}, pools.map((p) => h('tr', { 'data-pool': p.id },
+      h('tbody', {}, pools.flatMap((p) => {
+        const panel = h('div', { id: `pool-contents-${p.id}`, class: 'pool-contents' });
+        const row = h('tr', { class: 'pool-contents-row', hidden: true }, h('td', { colspan: 4 }, panel));
+        const contents = h('button', {
+          type: 'button', 'aria-expanded': 'false', 'aria-controls': panel.id,
+          'aria-label': `Show the SRs, networks and VMs of pool ${p.name}`,
+        }, 'Contents');
+        contents.addEventListener('click', () => showContents(p, row, panel, contents));
+        return [h('tr', { 'data-pool': p.id },
         h('td', {}, p.name), h('td', {}, (p.urls || []).join(', ')),
         h('td', { class: 'optional fingerprint' }, p.insecure ? 'not checked (insecure)' : (p.fingerprint || 'system CAs')),
-        h('td', {}, h('button', {
+        h('td', {}, contents, ' ', h('button', {
           type: 'button', class: 'danger', 'aria-label': `Remove pool ${p.name}`,
           onclick: async () => {
             if (!await confirmDialog(`Remove pool ${p.name}?`, h('p', {}, 'Jobs that use it must be changed or deleted first.'), 'Remove', { danger: true })) return;
             try { await api('DELETE', `/api/pools/${encodeURIComponent(p.id)}`); reload(); } catch (e) { toast(e.message); }
           },
-        }, 'Remove'))))))));
+        }, 'Remove'))),
+        row];
+      })))));
   } else {
     node.append(h('p', {}, 'No pool yet.'));
   }
