@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -24,10 +25,11 @@ void LowPriorityHandler::LowerThisThread() {
   errno = 0;
   int now = ::getpriority(PRIO_PROCESS, tid);
   if (now == -1 && errno != 0) now = 0;
-  if (now >= nice_) return;
-  if (::setpriority(PRIO_PROCESS, tid, nice_) != 0 && !warned.exchange(true)) {
-    XCR_LOG(WARN) << "web: could not lower the priority of request threads to nice " << nice_
-                  << ": " << std::strerror(errno) << " (requests compete with replications)";
+  const int want = std::min(now + increment_, 19);
+  if (want <= now) return;
+  if (::setpriority(PRIO_PROCESS, tid, want) != 0 && !warned.exchange(true)) {
+    XCR_LOG(WARN) << "web: could not lower the priority of request threads to nice " << want << ": "
+                  << std::strerror(errno) << " (requests compete with replications)";
   }
 }
 

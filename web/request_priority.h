@@ -3,8 +3,9 @@
 // script polling /api/status, `wrk`) takes CPU time the transfers leave rather than theirs.
 // Measured by bench/web/status_under_load.sh (docs/benchmarks.md).
 //
-// Before its first request, a connection's thread sets its own nice value (Linux: per thread)
-// to `nice` — never lower than the thread already has; then every call goes to `inner`. It
+// Before its first request, a connection's thread raises its own nice value (Linux: per
+// thread) by `increment` over the one it has (the daemon's, so an administrator's renice of
+// the daemon carries over), at most to 19; then every call goes to `inner`. It
 // relies on the server running each connection on a thread of its own that does nothing else
 // (net::HttpServer), so only that connection's work is affected; threads started by a handler
 // inherit the value (the daemon starts its runs from its loop thread, not from a request).
@@ -18,12 +19,13 @@
 
 namespace xcr::web {
 
-inline constexpr int kWebRequestNice = 10;
+inline constexpr int kWebRequestNiceIncrement = 10;
 
 class LowPriorityHandler : public net::HttpHandler {
  public:
-  // inner: not owned, must outlive this. nice: 1 (slightly lower) to 19 (lowest).
-  LowPriorityHandler(net::HttpHandler* inner, int nice) : inner_(inner), nice_(nice) {}
+  // inner: not owned, must outlive this. increment: 1 (slightly lower) to 39.
+  LowPriorityHandler(net::HttpHandler* inner, int increment)
+      : inner_(inner), increment_(increment) {}
 
   bool IsStreaming(const net::HttpRequest& req) override;
   net::HttpResponse Handle(const net::HttpRequest& req) override;
@@ -32,7 +34,7 @@ class LowPriorityHandler : public net::HttpHandler {
  private:
   void LowerThisThread();
   net::HttpHandler* inner_;
-  int nice_;
+  int increment_;
 };
 
 }  // namespace xcr::web

@@ -93,7 +93,7 @@ Result<std::unique_ptr<WebFrontEnd>> WebFrontEnd::Start(jobs::Store* store,
   lo.host = host;
   lo.port = port;
   lo.tls = !options.plain_http;
-  p.priority = std::make_unique<LowPriorityHandler>(p.gate.get(), kWebRequestNice);
+  p.priority = std::make_unique<LowPriorityHandler>(p.gate.get(), kWebRequestNiceIncrement);
   lo.handler = p.priority.get();
   Result<uint16_t> bound = p.server->Listen(lo);
   if (!bound.ok()) return bound.status().WithContext("listening on " + options.listen);
