@@ -59,9 +59,24 @@ int StateRank(const std::string& state) {
   return 4;
 }
 
+// Failing first: a VM in error, then one behind its schedule (critical, then late), then the
+// scheduler's states.
+int StatusRank(const json& entry) {
+  const std::string state = Str(entry, "state");
+  const std::string lag = Str(entry, "lag_state");
+  if (state == "error") return 0;
+  if (lag == "critical") return 1;
+  if (lag == "late") return 2;
+  return 2 + StateRank(state);
+}
+
+// "5m10s ok", "2h05m late", "- critical" (never succeeded), "-" (nothing expected yet).
 std::string Lag(const json& entry) {
   const json& lag = Member(entry, "lag_s");
-  return lag.is_number() ? FormatAge(lag.get<int64_t>()) : "-";
+  std::string text = lag.is_number() ? FormatAge(lag.get<int64_t>()) : "-";
+  const std::string state = Str(entry, "lag_state");
+  if (!state.empty() && (lag.is_number() || state != "ok")) text += " " + state;
+  return text;
 }
 
 }  // namespace
@@ -131,7 +146,7 @@ std::string StatusTable(const json& status) {
   std::vector<const json*> entries;
   for (const json& e : status) entries.push_back(&e);
   std::stable_sort(entries.begin(), entries.end(), [](const json* a, const json* b) {
-    int ra = StateRank(Str(*a, "state")), rb = StateRank(Str(*b, "state"));
+    int ra = StatusRank(*a), rb = StatusRank(*b);
     if (ra != rb) return ra < rb;
     // Never replicated counts as the largest lag.
     int64_t la = Int(*a, "lag_s", INT64_MAX), lb = Int(*b, "lag_s", INT64_MAX);

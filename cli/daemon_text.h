@@ -2,9 +2,11 @@
 // them without --json. Pure functions of the JSON: no I/O, no clock (ages come from the API's
 // lag_s), so each is tested on fixed input.
 //
-//   StatusTable  `xcr status`: one row per VM and job, failing first, then the largest lag:
-//                  VM      JOB      STATE  LAST SUCCESS          LAG     NEXT RUN
-//                  web-01  nightly  error  2026-12-07 20:15:00Z  1h02m   2026-12-07 21:45:00Z
+//   StatusTable  `xcr status`: one row per VM and job, failing first (error, then lag_state
+//                critical, then late), then the largest lag; LAG is the age of the recovery
+//                point and its lag against the schedule (lag_state):
+//                  VM      JOB      STATE  LAST SUCCESS          LAG         NEXT RUN
+//                  web-01  nightly  error  2026-12-07 20:15:00Z  1h02m late  2026-12-07 21:45:00Z
 //                with each error below its row ("  web-01: <message>").
 //   TaskTreeText a run's task tree (TaskLog JSON), one line per task, as TaskLog::ToText():
 //                  "✓ transfer to sr-a  1.00 GiB in 2.1 s (487 MiB/s)", "✗ VM db: <error>";

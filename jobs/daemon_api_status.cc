@@ -9,37 +9,6 @@
 #include "jobs/schedule_lag.h"
 
 namespace xcr::jobs {
-namespace {
-
-// What the lag of a job's VMs is measured against: its timetable, and the earliest recorded
-// last firing of its enabled schedules (when a VM that never succeeded was first expected).
-struct JobLagBasis {
-  JobTimetable timetable;
-  int64_t expected_since_us = 0;
-};
-
-std::map<std::string, JobLagBasis> LagBases(const std::vector<Job>& jobs,
-                                            const std::vector<ScheduleFire>& fires) {
-  std::map<std::string, JobLagBasis> out;
-  for (const Job& j : jobs) {
-    Result<JobTimetable> t = JobTimetable::ForJob(j);
-    // A stored job was validated; one that no longer parses expects nothing ("disabled").
-    out[j.id].timetable = t.ok() ? std::move(*t) : JobTimetable();
-  }
-  std::map<std::string, const Job*> by_id;
-  for (const Job& j : jobs) by_id[j.id] = &j;
-  for (const ScheduleFire& f : fires) {
-    auto j = by_id.find(f.job_id);
-    if (j == by_id.end() || f.last_fire_us == 0) continue;
-    const Schedule* s = j->second->FindSchedule(f.schedule_id);
-    if (s == nullptr || !s->enabled) continue;
-    int64_t& since = out[f.job_id].expected_since_us;
-    if (since == 0 || f.last_fire_us < since) since = f.last_fire_us;
-  }
-  return out;
-}
-
-}  // namespace
 
 net::HttpResponse DaemonApi::GetStatus() {
   auto jobs = store_->ListJobs();
@@ -50,7 +19,7 @@ net::HttpResponse DaemonApi::GetStatus() {
   if (!fires.ok()) return ErrorResponse(fires.status());
   std::map<std::string, std::string> job_names;
   for (const Job& j : *jobs) job_names[j.id] = j.name;
-  const std::map<std::string, JobLagBasis> bases = LagBases(*jobs, *fires);
+  const std::map<std::string, JobLagBasis> bases = JobLagBases(*jobs, *fires);
   std::map<std::pair<std::string, std::string>, std::vector<const VmTargetState*>> targets;
   for (const VmTargetState& s : *states) targets[{s.job_id, s.vm_uuid}].push_back(&s);
 

@@ -106,4 +106,24 @@ ScheduleLag ComputeScheduleLag(const JobTimetable& timetable, const LagInput& in
   return out;
 }
 
+std::map<std::string, JobLagBasis> JobLagBases(const std::vector<Job>& jobs,
+                                               const std::vector<ScheduleFire>& fires) {
+  std::map<std::string, JobLagBasis> out;
+  std::map<std::string, const Job*> by_id;
+  for (const Job& j : jobs) {
+    by_id[j.id] = &j;
+    Result<JobTimetable> t = JobTimetable::ForJob(j);
+    out[j.id].timetable = t.ok() ? std::move(*t) : JobTimetable();
+  }
+  for (const ScheduleFire& f : fires) {
+    auto j = by_id.find(f.job_id);
+    if (j == by_id.end() || f.last_fire_us == 0) continue;
+    const Schedule* s = j->second->FindSchedule(f.schedule_id);
+    if (s == nullptr || !s->enabled) continue;
+    int64_t& since = out[f.job_id].expected_since_us;
+    if (since == 0 || f.last_fire_us < since) since = f.last_fire_us;
+  }
+  return out;
+}
+
 }  // namespace xcr::jobs

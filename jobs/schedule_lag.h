@@ -27,13 +27,16 @@
 #define XCR_JOBS_SCHEDULE_LAG_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/result.h"
 #include "jobs/job.h"
 #include "jobs/schedule_expression.h"
+#include "jobs/store_records.h"
 
 namespace xcr::jobs {
 
@@ -82,6 +85,17 @@ struct ScheduleLag {
 };
 
 ScheduleLag ComputeScheduleLag(const JobTimetable& timetable, const LagInput& input);
+
+// What the lag of a job's VMs is measured against: its timetable, and the earliest recorded
+// last firing of its enabled schedules (LagInput::expected_since_us).
+struct JobLagBasis {
+  JobTimetable timetable;
+  int64_t expected_since_us = 0;
+};
+// One basis per job, by id, from the stored jobs and Store::ListScheduleFires. A job whose
+// schedule no longer parses (stored jobs are validated) gets an empty timetable ("disabled").
+std::map<std::string, JobLagBasis> JobLagBases(const std::vector<Job>& jobs,
+                                               const std::vector<ScheduleFire>& fires);
 
 }  // namespace xcr::jobs
 

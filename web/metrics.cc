@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/logging.h"
+#include "jobs/schedule_lag.h"
 #include "web/http_util.h"
 
 namespace xcr::web {
@@ -94,9 +95,24 @@ Status MetricsHandler::CountNewRunsLocked() {
 Result<std::string> MetricsHandler::Render() {
   XCR_ASSIGN_OR_RETURN(std::vector<jobs::VmTargetState> states, store_->ListVmStates(""));
   XCR_ASSIGN_OR_RETURN(std::vector<jobs::Job> job_list, store_->ListJobs());
+  XCR_ASSIGN_OR_RETURN(std::vector<jobs::ScheduleFire> fires, store_->ListScheduleFires());
   std::map<std::string, std::string> job_names;
   for (const jobs::Job& j : job_list) job_names[j.id] = j.name;
   int64_t now_us = env_->NowUnixMicros();
+  const std::map<std::string, jobs::JobLagBasis> bases = jobs::JobLagBases(job_list, fires);
+  std::vector<jobs::ScheduleLag> lags;  // per state, against its job's schedules
+  for (const auto& s : states) {
+    auto basis = bases.find(s.job_id);
+    jobs::LagInput in;
+    in.now_us = now_us;
+    in.last_success_us = s.last_success_us;
+    if (basis == bases.end()) {
+      lags.push_back({jobs::LagState::kDisabled});
+      continue;
+    }
+    in.expected_since_us = basis->second.expected_since_us;
+    lags.push_back(jobs::ComputeScheduleLag(basis->second.timetable, in));
+  }
 
   std::lock_guard<std::mutex> lock(mu_);
   XCR_RETURN_IF_ERROR(CountNewRunsLocked());
@@ -118,6 +134,22 @@ Result<std::string> MetricsHandler::Render() {
     if (s.last_success_us == 0) continue;
     w.Sample("xcr_vm_seconds_since_last_success", vm_labels(s),
              static_cast<double>(now_us - s.last_success_us) / 1e6);
+  }
+  w.Family("xcr_vm_lag_state", "gauge",
+           "1 for the lag of the VM's recovery point on this target against its job's schedules: "
+           "ok, late (one expected run missing), critical (two or more) or disabled.");
+  for (size_t i = 0; i < states.size(); ++i) {
+    w.Sample(
+        "xcr_vm_lag_state",
+        vm_labels(states[i]) + ",state=\"" + std::string(jobs::LagStateName(lags[i].state)) + "\"",
+        1);
+  }
+  w.Family("xcr_vm_seconds_behind_schedule", "gauge",
+           "Seconds since the first scheduled run this target's recovery point missed (0: on "
+           "schedule).");
+  for (size_t i = 0; i < states.size(); ++i) {
+    w.Sample("xcr_vm_seconds_behind_schedule", vm_labels(states[i]),
+             static_cast<double>(lags[i].behind_us) / 1e6);
   }
   w.Family("xcr_vm_last_result", "gauge",
            "1 for the VM's state on this target: new (never run), ok or error.");

@@ -3,6 +3,9 @@
 //
 //   xcr_vm_last_success_timestamp_seconds{job,job_name,vm,vm_name,pool,sr}  0 = never
 //   xcr_vm_seconds_since_last_success{...}     absent while the VM never succeeded
+//   xcr_vm_lag_state{...,state}                1 for its lag against the job's schedules
+//                                              (jobs/schedule_lag.h): ok, late, critical, disabled
+//   xcr_vm_seconds_behind_schedule{...}        since the first run the recovery point missed; 0
 //   xcr_vm_last_result{...,state}              1 for the VM's state: new, ok or error
 //   xcr_vm_consecutive_failures{...}
 //   xcr_vm_last_success_bytes{...}             bytes the last success sent

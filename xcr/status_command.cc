@@ -17,7 +17,9 @@ using nlohmann::json;
 constexpr char kUsage[] =
     "usage: xcr status [JOB] [--socket PATH] [--json]\n"
     "  Every protected VM (of JOB only, by id or name): its state, last success, lag (the age\n"
-    "  of its newest recovery point) and next run; VMs in error first, with their errors.\n";
+    "  of its newest recovery point, and against its schedules: ok, late = one expected run\n"
+    "  missing, critical = two or more, disabled) and next run; VMs in error first, then those\n"
+    "  behind their schedules, with their errors.\n";
 
 class StatusCommand : public Command {
  public:

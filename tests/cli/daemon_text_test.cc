@@ -65,6 +65,7 @@ TEST(DaemonTextTest, StatusPutsFailingFirstThenLargestLag) {
                               {"vm_name", "web-01"},
                               {"last_success", "2026-12-07T20:15:00.000Z"},
                               {"lag_s", 60},
+                              {"lag_state", "ok"},
                               {"state", "ok"},
                               {"next_run", "2026-12-07T21:00:00.000Z"}},
                              {{"job", "j1"},
@@ -82,15 +83,37 @@ TEST(DaemonTextTest, StatusPutsFailingFirstThenLargestLag) {
                               {"vm_name", "app-01"},
                               {"last_success", "2026-12-07T18:15:00.000Z"},
                               {"lag_s", 7260},
+                              {"lag_state", "late"},
                               {"state", "ok"},
+                              {"next_run", nullptr}},
+                             {{"job", "j2"},
+                              {"job_name", "weekly"},
+                              {"vm", "u4"},
+                              {"vm_name", "mail-01"},
+                              {"last_success", "2026-12-01T18:15:00.000Z"},
+                              {"lag_s", 520000},
+                              {"lag_state", "disabled"},
+                              {"state", "ok"},
+                              {"next_run", nullptr}},
+                             {{"job", "j2"},
+                              {"job_name", "weekly"},
+                              {"vm", "u5"},
+                              {"vm_name", "dns-01"},
+                              {"last_success", nullptr},
+                              {"lag_s", nullptr},
+                              {"lag_state", "critical"},
+                              {"state", "running"},
                               {"next_run", nullptr}}});
-  EXPECT_EQ(StatusTable(status),
-            "VM      JOB      STATE  LAST SUCCESS          LAG    NEXT RUN\n"
-            "db-01   nightly  error  never                 -      2026-12-07 20:45:00Z\n"
-            "app-01  nightly  ok     2026-12-07 18:15:00Z  2h01m  -\n"
-            "web-01  nightly  ok     2026-12-07 20:15:00Z  1m00s  2026-12-07 21:00:00Z\n"
-            "errors:\n"
-            "  db-01 (nightly): SR full\n");
+  EXPECT_EQ(
+      StatusTable(status),
+      "VM       JOB      STATE    LAST SUCCESS          LAG             NEXT RUN\n"
+      "db-01    nightly  error    never                 -               2026-12-07 20:45:00Z\n"
+      "dns-01   weekly   running  never                 - critical      -\n"
+      "app-01   nightly  ok       2026-12-07 18:15:00Z  2h01m late      -\n"
+      "mail-01  weekly   ok       2026-12-01 18:15:00Z  6d00h disabled  -\n"
+      "web-01   nightly  ok       2026-12-07 20:15:00Z  1m00s ok        2026-12-07 21:00:00Z\n"
+      "errors:\n"
+      "  db-01 (nightly): SR full\n");
   EXPECT_NE(StatusTable(json::array()).find("xcr job create"), std::string::npos);
 }
 

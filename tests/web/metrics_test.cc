@@ -86,6 +86,43 @@ TEST_F(MetricsTest, PerVmAgeResultAndBytes) {
   EXPECT_NE(text.find("# TYPE xcr_transfer_bytes_total counter\n"), std::string::npos);
 }
 
+TEST_F(MetricsTest, PerTargetLagAgainstTheSchedule) {
+  // The job runs at 22:00 Europe/Paris (21:00Z in December); now is 2026-12-07T21:30Z.
+  env_.SetUnixSeconds(1'796'679'000);
+  const int64_t today_s = 1'796'677'200;  // 2026-12-07T21:00Z
+  jobs::VmTargetState fresh{job_.id, jobs::testing::kVm1, jobs::testing::kPoolA, "sr-fast"};
+  fresh.vm_name = "web-01";
+  fresh.state = jobs::VmState::kOk;
+  fresh.last_success_us = (today_s + 600) * 1000000;  // today's run, 10 minutes long
+  jobs::VmTargetState stale = fresh;
+  stale.sr = "sr-slow";
+  stale.last_success_us = (today_s - 2 * 86400 + 600) * 1000000;  // two runs missed since
+  ASSERT_OK(store_->PutVmStates(std::vector<jobs::VmTargetState>{fresh, stale}));
+  MetricsHandler m(store_.get(), &env_);
+  ASSERT_OK_AND_ASSIGN(std::string text, m.Render());
+  auto labels = [&](const std::string& sr) {
+    return "job=\"" + job_.id + "\",job_name=\"" + job_.name + "\",vm=\"" + jobs::testing::kVm1 +
+           "\",vm_name=\"web-01\",pool=\"" + jobs::testing::kPoolA + "\",sr=\"" + sr + "\"";
+  };
+  EXPECT_NE(text.find("# TYPE xcr_vm_lag_state gauge\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("xcr_vm_lag_state{" + labels("sr-fast") + ",state=\"ok\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("xcr_vm_seconds_behind_schedule{" + labels("sr-fast") + "} 0\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("xcr_vm_lag_state{" + labels("sr-slow") + ",state=\"critical\"} 1\n"),
+            std::string::npos);
+  // Behind since yesterday's 21:00Z firing: 24 h 30 min.
+  EXPECT_NE(text.find("xcr_vm_seconds_behind_schedule{" + labels("sr-slow") + "} 88200\n"),
+            std::string::npos);
+
+  job_.enabled = false;
+  ASSERT_OK(store_->PutJob(job_));
+  ASSERT_OK_AND_ASSIGN(text, m.Render());
+  EXPECT_NE(text.find("xcr_vm_lag_state{" + labels("sr-slow") + ",state=\"disabled\"} 1\n"),
+            std::string::npos);
+}
+
 TEST_F(MetricsTest, RunsAreCountedOnceAndTheCountersOnlyGrow) {
   ASSERT_OK(
       store_->FinishRun(FinishedRun("cccccccc-0000-4000-8000-000000000001", 100, 160, 1000), {}));
