@@ -1,25 +1,19 @@
-// Every protected VM and job: last success, lag (green / amber / red), next run; failing first.
+// Every protected VM and job: last success, lag against its schedule (green / amber / red),
+// next run; failing first.
 import { api } from '../api.js';
 import { h, fmtTime, fmtDuration } from '../dom.js';
 
-// The lag's colour, from the scheduler's own view: red when the VM is in error or its replica
-// is more than twice its schedule's interval old; amber when it never succeeded yet or is late
-// by more than 5 minutes past its interval; green otherwise. The interval is estimated as the
-// time from the last success to the planned next run.
-export function lagClass(e, nowMs = Date.now()) {
-  if (e.state === 'error') return 'red';
-  if (!e.last_success) return 'amber';
-  const last = Date.parse(e.last_success);
-  const lag = e.lag_s !== null && e.lag_s !== undefined ? e.lag_s : (nowMs - last) / 1000;
-  if (e.next_run) {
-    const interval = (Date.parse(e.next_run) - last) / 1000;
-    if (interval > 0 && lag > 2 * interval) return 'red';
-    if (interval > 0 && lag > interval + 300) return 'amber';
-  }
+// The lag's colour, from the API's lag_state (docs/schedules.md "Lag against the schedule"):
+// red when the VM is in error or two or more expected runs are missing (critical), amber when
+// one is (late), grey when its job expects nothing (disabled), green otherwise.
+export function lagClass(e) {
+  if (e.state === 'error' || e.lag_state === 'critical') return 'red';
+  if (e.lag_state === 'late') return 'amber';
+  if (e.lag_state === 'disabled') return 'grey';
   return 'green';
 }
-const rank = { red: 0, amber: 1, green: 2 };
-const words = { red: 'failing', amber: 'late', green: 'on time' };
+const rank = { red: 0, amber: 1, green: 2, grey: 3 };
+const words = { red: 'failing', amber: 'late', green: 'on time', grey: 'disabled' };
 
 export async function dashboardView() {
   const node = h('section', {}, h('h1', {}, 'Dashboard'));
@@ -37,12 +31,13 @@ export async function dashboardView() {
   }
   const rows = entries.map((e) => ({ e, c: lagClass(e) }))
     .sort((a, b) => rank[a.c] - rank[b.c] || (b.e.lag_s || 0) - (a.e.lag_s || 0));
-  const counts = { red: 0, amber: 0, green: 0 };
+  const counts = { red: 0, amber: 0, green: 0, grey: 0 };
   for (const r of rows) counts[r.c] += 1;
   node.append(h('p', {}, `${entries.length} protected: `,
     h('span', { class: 'badge green' }, `${counts.green} on time`), ' ',
     h('span', { class: 'badge amber' }, `${counts.amber} late`), ' ',
-    h('span', { class: 'badge red' }, `${counts.red} failing`)));
+    h('span', { class: 'badge red' }, `${counts.red} failing`),
+    counts.grey ? [' ', h('span', { class: 'badge grey' }, `${counts.grey} disabled`)] : null));
   node.append(h('div', { class: 'table-wrap' }, h('table', {},
     h('caption', { class: 'hint' }, 'Failing VMs first, then the oldest replicas'),
     h('thead', {}, h('tr', {},
@@ -51,7 +46,10 @@ export async function dashboardView() {
       h('th', { scope: 'col', class: 'optional' }, 'Next run'), h('th', { scope: 'col' }, 'State'))),
     h('tbody', {}, rows.map(({ e, c }) => h('tr', { 'data-vm': e.vm, 'data-lag': c },
       h('td', {}, e.vm_name || e.vm),
-      h('td', {}, h('span', { class: `badge ${c}`, title: words[c] }, `${fmtDuration(e.lag_s)} · ${words[c]}`)),
+      h('td', {}, h('span', {
+        class: `badge ${c}`,
+        title: e.behind_s ? `${words[c]}: ${fmtDuration(e.behind_s)} behind its schedule` : words[c],
+      }, `${fmtDuration(e.lag_s)} · ${words[c]}`)),
       h('td', {}, fmtTime(e.last_success)),
       h('td', { class: 'optional' }, h('a', { href: `#/jobs/${encodeURIComponent(e.job)}/edit` }, e.job_name || e.job)),
       h('td', { class: 'optional' }, fmtTime(e.next_run)),
