@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <set>
+#include <tuple>
 
 #include "engine/task_log.h"
 
@@ -178,6 +180,36 @@ std::string TransferShare(const json& task) {
   const json& eta = Member(task, "eta_s");
   if (eta.is_number()) out += ", ETA " + FormatAge(eta.get<int64_t>());
   return out;
+}
+
+std::string OrphansTable(const json& orphans) {
+  if (!orphans.is_array() || orphans.empty()) return "no orphaned replicas on the stored pools\n";
+  std::vector<const json*> entries;
+  for (const json& e : orphans) entries.push_back(&e);
+  auto pool = [](const json& e) {
+    return Str(e, "pool_name").empty() ? Str(e, "pool") : Str(e, "pool_name");
+  };
+  auto sr = [](const json& e) {
+    return Str(e, "sr_name").empty() ? Str(e, "sr") : Str(e, "sr_name");
+  };
+  std::stable_sort(entries.begin(), entries.end(), [&](const json* a, const json* b) {
+    auto ka = std::make_tuple(Str(*a, "job"), pool(*a), sr(*a));
+    auto kb = std::make_tuple(Str(*b, "job"), pool(*b), sr(*b));
+    if (ka != kb) return ka < kb;
+    return Str(*a, "datetime") > Str(*b, "datetime");
+  });
+  std::vector<std::vector<std::string>> rows;
+  std::set<std::string> jobs;
+  for (const json* e : entries) {
+    const json& complete = Member(*e, "complete");
+    jobs.insert(Str(*e, "job"));
+    rows.push_back({pool(*e), sr(*e), Str(*e, "name"), Str(*e, "job"), Str(*e, "datetime"),
+                    complete.is_boolean() && complete.get<bool>() ? "yes" : "no", Str(*e, "uuid")});
+  }
+  return Table({"POOL", "SR", "VM", "JOB", "DATETIME", "COMPLETE", "UUID"}, rows) +
+         std::to_string(entries.size()) + " orphaned replica(s) of " + std::to_string(jobs.size()) +
+         " job(s) the daemon does not know; `xcr job delete JOB_ID --purge` removes a job's "
+         "replicas and source snapshots on every stored pool\n";
 }
 
 std::string TaskTreeText(const json& tasks) {

@@ -47,6 +47,11 @@ std::string RunsTable(const nlohmann::json& runs);
 // `xcr run show`: the run's header lines, its task tree, then its log lines.
 std::string RunText(const nlohmann::json& run);
 
+// `xcr orphans`: POOL, SR, VM (the replica's name), JOB (its xo:backup:job id), DATETIME,
+// COMPLETE, UUID — the "orphans" of GET /api/replicas, by job, pool and SR, newest first — then
+// how many there are and the command that removes a job's (`xcr job delete JOB_ID --purge`).
+std::string OrphansTable(const nlohmann::json& orphans);
+
 // `xcr pool list`: ID, NAME, URL (the master; "+N" more), USER, CERTIFICATE.
 std::string PoolsTable(const nlohmann::json& pools);
 // `xcr job list`: ID, NAME, ENABLED, VMS, TARGETS, SCHEDULES, STATE, NEXT RUN, LAST SUCCESS.

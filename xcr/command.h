@@ -41,6 +41,7 @@ std::unique_ptr<Command> NewJobCommand();
 std::unique_ptr<Command> NewRunsCommand();
 std::unique_ptr<Command> NewRunCommand();
 std::unique_ptr<Command> NewStatusCommand();
+std::unique_ptr<Command> NewOrphansCommand();
 // The daemon itself (xcr/serve.cc).
 std::unique_ptr<Command> NewServeCommand();
 // Users of the web UI and API tokens, over the daemon's socket (xcr/account_commands.cc).

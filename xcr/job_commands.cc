@@ -65,10 +65,11 @@ constexpr char kDisableUsage[] =
 
 constexpr char kDeleteUsage[] =
     "usage: xcr job delete JOB [--purge] [--socket PATH] [--json]\n"
-    "  Deletes a job. Without --purge its replicas stay on the targets (listed as orphaned);\n"
-    "  with --purge its replicas on every target and its snapshots on every source are\n"
-    "  removed. A job id the daemon no longer knows (a lost store) is purged from every stored\n"
-    "  pool by its xo:backup:job tag.\n";
+    "  Deletes a job. Without --purge its replicas stay on the targets, orphaned (it says how\n"
+    "  many; `xcr orphans` lists them); with --purge its replicas on every target and its\n"
+    "  snapshots on every source are removed. A job id the daemon no longer knows (deleted\n"
+    "  without --purge, or a lost store) is purged from every stored pool by its xo:backup:job\n"
+    "  tag: `xcr job delete JOB_ID --purge`.\n";
 
 constexpr char kRunUsage[] =
     "usage: xcr job run JOB [--vm VM] [--wait] [--socket PATH] [--json]\n"
@@ -252,15 +253,41 @@ class JobCommand : public Command {
     if (!job.ok()) return s.Fail(job.status());
     Result<json> done = s.api().Delete(JobPath(*job) + (purge_ ? "?purge=1" : ""));
     if (!done.ok()) return s.Fail(done.status());
-    if (s.as_json()) return s.PrintJson(done->is_null() ? json::object() : *done);
-    std::cout << "deleted " << Label(*job);
+    json answer = done->is_null() ? json::object() : *done;
+    const std::string id = cli::Str(*job, "id");
     if (purge_) {
-      std::cout << "; purged " << Purged(*done) << "\n";
-    } else {
-      std::cout << "; its replicas stay on the targets (`xcr job delete " << cli::Str(*job, "id")
-                << " --purge` removes them)\n";
+      if (s.as_json()) return s.PrintJson(answer);
+      std::cout << "deleted " << Label(*job) << "; purged " << Purged(answer) << "\n";
+      return 0;
     }
+    // The replicas stay, now orphaned: count them on the pools (-1 if the listing failed).
+    const int64_t orphaned = Orphaned(s, id);
+    if (s.as_json()) {
+      if (orphaned >= 0) answer["orphaned"] = orphaned;
+      return s.PrintJson(answer);
+    }
+    std::cout << "deleted " << Label(*job) << "; ";
+    if (orphaned >= 0) {
+      std::cout << orphaned << " replica(s) stay on the targets";
+    } else {
+      std::cout << "its replicas stay on the targets";
+    }
+    std::cout << ", listed as orphaned by `xcr orphans " << id << "` (`xcr job delete " << id
+              << " --purge` removes them)\n";
     return 0;
+  }
+
+  // How many replicas of job `id` the stored pools hold now that the store does not know it
+  // (GET /api/replicas "orphans"); -1 if the daemon could not list them.
+  static int64_t Orphaned(DaemonSession& s, const std::string& id) {
+    Result<json> listed = s.api().Get("/api/replicas");
+    if (!listed.ok() || !listed->is_object() || !listed->contains("orphans") ||
+        !(*listed)["orphans"].is_array()) {
+      return -1;
+    }
+    int64_t n = 0;
+    for (const json& o : (*listed)["orphans"]) n += cli::Str(o, "job") == id;
+    return n;
   }
 
   int RunNow(DaemonSession& s) {

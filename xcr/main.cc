@@ -2,7 +2,8 @@
 //
 //   xcr [CLIENT FLAGS] COMMAND [FLAGS] ...   COMMAND: demo, replicate, replicas, clone-replica,
 //                                            verify (one-shot, straight to the pools); pool,
-//                                            job, runs, run, status (clients of the daemon);
+//                                            job, runs, run, status, orphans (clients of
+//                                            the daemon);
 //                                            serve (the daemon);
 //                                            `xcr COMMAND --help` for each
 //
@@ -50,6 +51,7 @@ constexpr char kUsage[] =
     "  job run JOB [--vm VM] [--wait] | job cancel JOB [--vm VM]\n"
     "  runs [JOB] | run show ID | run wait ID\n"
     "  status [JOB]      every protected VM: state, last success, lag, next run\n"
+    "  orphans [JOB_ID]  replicas of jobs the daemon does not know (deleted without --purge)\n"
     "  user add NAME --password-file FILE | user list | user remove NAME   web UI users\n"
     "  token create NAME | token list | token revoke ID|NAME   API tokens (/metrics, scripts)\n"
     "      each with --socket PATH (else $XCR_SOCKET, else /var/lib/xcr/xcr.sock) and --json\n"
@@ -77,6 +79,7 @@ int Main(int argc, char** argv) {
   commands.push_back(NewRunsCommand());
   commands.push_back(NewRunCommand());
   commands.push_back(NewStatusCommand());
+  commands.push_back(NewOrphansCommand());
   commands.push_back(NewServeCommand());
   commands.push_back(NewUserCommand());
   commands.push_back(NewTokenCommand());

@@ -417,6 +417,82 @@ TEST_F(DaemonCommandsTest, JobDeleteWithPurgeAndForALostJob) {
   EXPECT_EQ(daemon_.To("POST", "/api/jobs/purge").size(), 1u);
 }
 
+TEST_F(DaemonCommandsTest, OrphansListsReplicasOfUnknownJobsAndDeleteSaysHowManyStay) {
+  json orphans = json::array({{{"uuid", "r-1"},
+                               {"name", "web-01 (20261207T200000Z)"},
+                               {"job", "j-1"},
+                               {"vm", kVm1},
+                               {"pool", "p-dr"},
+                               {"pool_name", "dr"},
+                               {"sr", "sr-uuid"},
+                               {"sr_name", "Local storage"},
+                               {"datetime", "20261207T200000Z"},
+                               {"complete", true}},
+                              {{"uuid", "r-2"},
+                               {"name", "web-01 (20261207T210000Z)"},
+                               {"job", "j-1"},
+                               {"vm", kVm1},
+                               {"pool", "p-dr"},
+                               {"pool_name", "dr"},
+                               {"sr", "sr-uuid"},
+                               {"sr_name", "Local storage"},
+                               {"datetime", "20261207T210000Z"},
+                               {"complete", false}},
+                              {{"uuid", "r-3"},
+                               {"name", "db-01"},
+                               {"job", "x-9"},
+                               {"vm", kVm2},
+                               {"pool", "p-dr"},
+                               {"pool_name", "dr"},
+                               {"sr", "sr-3"},
+                               {"sr_name", ""},
+                               {"datetime", "20261101T000000Z"},
+                               {"complete", true}}});
+  daemon_.On("GET /api/replicas", 200, {{"replicas", json::array()}, {"orphans", orphans}});
+  Outcome o = Xcr({"orphans"});
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(
+      o.out,
+      "POOL  SR             VM                         JOB  DATETIME          COMPLETE  UUID\n"
+      "dr    Local storage  web-01 (20261207T210000Z)  j-1  20261207T210000Z  no        r-2\n"
+      "dr    Local storage  web-01 (20261207T200000Z)  j-1  20261207T200000Z  yes       r-1\n"
+      "dr    sr-3           db-01                      x-9  20261101T000000Z  yes       r-3\n"
+      "3 orphaned replica(s) of 2 job(s) the daemon does not know; `xcr job delete JOB_ID "
+      "--purge` removes a job's replicas and source snapshots on every stored pool\n");
+  EXPECT_EQ(daemon_.To("GET", "/api/replicas").size(), 1u);
+
+  o = Xcr({"orphans", "--json"});
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(json::parse(o.out), orphans);
+  o = Xcr({"orphans", "x-9", "--json"});
+  EXPECT_EQ(json::parse(o.out), json::array({orphans[2]}));
+
+  // Deleting a job without --purge says how many of its replicas stay, and how to list them.
+  daemon_.On("GET /api/jobs", 200, Jobs());
+  daemon_.On("DELETE /api/jobs/j-1", 200, {{"purged", {{"replicas", 0}, {"snapshots", 0}}}});
+  o = Xcr({"job", "delete", "nightly"});
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_EQ(o.out,
+            "deleted job nightly (j-1); 2 replica(s) stay on the targets, listed as orphaned by "
+            "`xcr orphans j-1` (`xcr job delete j-1 --purge` removes them)\n");
+  EXPECT_EQ(daemon_.To("DELETE", "/api/jobs/j-1").size(), 1u);
+  o = Xcr({"job", "delete", "nightly", "--json"});
+  EXPECT_EQ(json::parse(o.out),
+            json({{"purged", {{"replicas", 0}, {"snapshots", 0}}}, {"orphaned", 2}}));
+
+  // No daemon answer for the listing: the delete still succeeds, without a count.
+  daemon_.Set("GET /api/replicas", 502, {{"error", "pool dr unreachable"}});
+  o = Xcr({"job", "delete", "nightly"});
+  EXPECT_EQ(o.rc, 0) << o.err;
+  EXPECT_NE(o.out.find("; its replicas stay on the targets, listed as orphaned by `xcr orphans "
+                       "j-1`"),
+            std::string::npos)
+      << o.out;
+  o = Xcr({"orphans"});
+  EXPECT_EQ(o.rc, 1);
+  EXPECT_NE(o.err.find("pool dr unreachable"), std::string::npos) << o.err;
+}
+
 json RunJson(const std::string& result) {
   return {{"id", "r-1"},
           {"job", "j-1"},
