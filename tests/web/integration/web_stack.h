@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ inline constexpr char kUser[] = "admin";
 inline constexpr char kPassword[] = "pw-right";
 
 enum class AuthMode { kSession, kToken };
+inline void PrintTo(AuthMode mode, std::ostream* os) {
+  *os << (mode == AuthMode::kSession ? "session cookie + CSRF token" : "Bearer token");
+}
 
 // The parsed body (null when it is not JSON).
 inline nlohmann::json Body(const Reply& r) {
