@@ -6,7 +6,8 @@
 #      from the scheduler; then `job run --wait` cycles, each a delta; copy retention holds,
 #   3. a fault (sim.fault_fail_method on VM.snapshot) puts the VM in error (`xcr status --json`)
 #      and the next run recovers it,
-#   4. `job delete --purge` leaves nothing of the job on either pool,
+#   4. `job delete` without --purge leaves the replicas, listed by `xcr orphans`; `job delete
+#      JOB_ID --purge` then leaves nothing of the job on either pool,
 #   5. SIGTERM to the daemon mid-transfer (the source throttled): it exits 0 and no replica on
 #      the target looks complete.
 # usage: daemon_e2e_test.sh XCR XAPI_SIM XCR_XAPI      (about two minutes; under three)
@@ -120,7 +121,15 @@ assert len(e) == 1, s
 e = e[0]
 assert e["vm_name"] == "sim-vm-1" and e["state"] == "ok" and e["last_success"], e
 for k in ("job", "vm", "vm_name", "last_success", "state", "next_run"): assert k in e, (k, e)
+assert e["lag_state"] == "disabled" and e["rpo_s"] is None and e["due"] is None, e
 ' "$work/status.json" "$JOB" "$VM" || fail "status after the cycles: $(cat "$work/status.json")"
+# Enabled again, the fresh recovery point is on its 1-minute schedule.
+expect_rc 0 "$XCR" job enable e2e
+"$XCR" status e2e --json >"$work/status.json"
+expect_rc 0 "$XCR" job disable e2e
+py 'import json,sys; e=json.load(open(sys.argv[1]))[0]; assert e["lag_state"]=="ok" and e["rpo_s"]==60 and e["behind_s"]==0 and e["due"], e' \
+  "$work/status.json" || fail "lag on the schedule: $(cat "$work/status.json")"
+wait_idle
 
 # 3. A failure puts the VM in error; the retry recovers it.
 xapi call "$SRC" sim.fault_fail_method '"VM.snapshot"' '"SR_BACKEND_FAILURE_1"' 1 \
@@ -134,12 +143,32 @@ expect_rc 0 "$XCR" job run e2e --wait
 py 'import json,sys; e=json.load(open(sys.argv[1]))[0]; assert e["state"]=="ok", e' \
   "$work/status.json" || fail "not recovered: $(cat "$work/status.json")"
 
-# 4. delete --purge: nothing of the job on either pool.
-expect_rc 0 "$XCR" job delete e2e --purge
+# 4. delete without --purge: the replicas stay, listed as orphaned by `xcr orphans`; the purge
+# by job id then leaves nothing of the job on either pool.
 leftovers() {  # URL -> VMs (replicas, snapshots) tagged with the job
   xapi records "$1" VM |
     py 'import json,sys; r=json.load(sys.stdin); print(sum(1 for v in r.values() if v.get("other_config",{}).get("xo:backup:job")==sys.argv[1]))' "$JOB"
 }
+expect_rc 0 "$XCR" orphans
+grep -q "no orphaned replicas" "$work/o" || fail "orphans before the delete: $(cat "$work/o")"
+expect_rc 0 "$XCR" job delete e2e
+grep -q "; 2 replica(s) stay on the targets, listed as orphaned by \`xcr orphans $JOB\`" "$work/o" ||
+  fail "delete without purge: $(cat "$work/o")"
+"$XCR" orphans --json >"$work/orphans.json" || fail "xcr orphans --json failed"
+py '
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert len(o) == 2 and all(x["job"] == sys.argv[2] and x["complete"] and x["vm"] == sys.argv[3] and x["pool_name"] == "dst" for x in o), o
+' "$work/orphans.json" "$JOB" "$VM" || fail "orphans listed: $(cat "$work/orphans.json")"
+expect_rc 0 "$XCR" orphans "$JOB"
+grep -q "^dst .*$JOB .* yes " "$work/o" && grep -q "^2 orphaned replica(s) of 1 job(s)" "$work/o" ||
+  fail "orphans table: $(cat "$work/o")"
+[ "$(leftovers "$DST")" = 2 ] || fail "the replicas did not stay on the target"
+expect_rc 0 "$XCR" job delete "$JOB" --purge
+grep -q "purged its leftovers on every stored pool: 2 replica(s) and 1 snapshot(s)" "$work/o" ||
+  fail "purge by job id: $(cat "$work/o")"
+expect_rc 0 "$XCR" orphans
+grep -q "no orphaned replicas" "$work/o" || fail "orphans after the purge: $(cat "$work/o")"
 [ "$(leftovers "$SRC")" = 0 ] || fail "snapshots of the job left on the source"
 [ "$(leftovers "$DST")" = 0 ] || fail "replicas of the job left on the target"
 expect_rc 1 "$XCR" job show e2e
