@@ -4,18 +4,17 @@
 
 #include "base/env.h"
 #include "base/redact.h"
-#include "cli/terminal_prompt.h"
+#include "cli/login_questions.h"
 
 namespace xcr::cli {
 
 Result<xapi::PoolEndpoint> ResolveEndpoint(const xapi::ClientFlags& flags, const std::string& url) {
-  xapi::PromptFn prompt =
-      isatty(STDIN_FILENO) || isatty(STDERR_FILENO) ? TerminalPrompt() : nullptr;
+  PromptFn prompt = isatty(STDIN_FILENO) || isatty(STDERR_FILENO) ? TerminalPrompt() : nullptr;
   xapi::PoolEndpoint endpoint;
   endpoint.url = url;
   XCR_ASSIGN_OR_RETURN(endpoint.credentials,
-                       xapi::ResolveCredentials(flags, url, Env::Default(), prompt));
-  XCR_ASSIGN_OR_RETURN(endpoint.tls, xapi::ResolveTrust(flags, url, prompt));
+                       xapi::ResolveCredentials(flags, url, Env::Default(), AskPassword(prompt)));
+  XCR_ASSIGN_OR_RETURN(endpoint.tls, xapi::ResolveTrust(flags, url, AskTrust(prompt)));
   return endpoint;
 }
 

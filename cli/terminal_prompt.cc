@@ -8,7 +8,7 @@
 
 namespace xcr::cli {
 
-xapi::PromptFn TerminalPrompt() {
+PromptFn TerminalPrompt() {
   return [](const std::string& question, bool echo) -> Result<std::string> {
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
     if (fd < 0 || !isatty(fd)) {
@@ -35,5 +35,7 @@ xapi::PromptFn TerminalPrompt() {
     return answer;
   };
 }
+
+bool IsYes(const std::string& answer) { return answer == "y" || answer == "Y" || answer == "yes"; }
 
 }  // namespace xcr::cli

@@ -73,7 +73,7 @@ Result<std::string> PinKey(std::string_view url) {
 }
 
 Result<Credentials> ResolveCredentials(const ClientFlags& flags, const std::string& url, Env* env,
-                                       const PromptFn& prompt,
+                                       const PasswordQuestion& ask_password,
                                        const std::function<const char*(const char*)>& getenv_fn) {
   XCR_ASSIGN_OR_RETURN(Url parsed, Url::Parse(url));
   std::string base = parsed.Base();
@@ -92,11 +92,11 @@ Result<Credentials> ResolveCredentials(const ClientFlags& flags, const std::stri
     c.password = pw;
     return c;
   }
-  if (!prompt) {
+  if (!ask_password) {
     return Status::InvalidArgument("no password for " + base +
                                    ": use --credentials FILE or set XCR_PASSWORD");
   }
-  Result<std::string> answer = prompt("Password for " + c.user + " at " + base + ": ", false);
+  Result<std::string> answer = ask_password(c.user, base);
   if (!answer.ok()) {
     return Status::InvalidArgument("no password for " + base +
                                    ": use --credentials FILE (mode 0600), set XCR_PASSWORD, or "
@@ -107,7 +107,7 @@ Result<Credentials> ResolveCredentials(const ClientFlags& flags, const std::stri
 }
 
 Result<TlsTrust> ResolveTrust(const ClientFlags& flags, const std::string& url,
-                              const PromptFn& prompt) {
+                              const TrustQuestion& ask_trust) {
   if (flags.insecure) return TlsTrust::Insecure();
   XCR_ASSIGN_OR_RETURN(std::string key, PinKey(url));
   std::vector<Fingerprint> own;
@@ -143,17 +143,10 @@ Result<TlsTrust> ResolveTrust(const ClientFlags& flags, const std::string& url,
   if (ca.code() != StatusCode::kPermissionDenied) return ca;
   XCR_ASSIGN_OR_RETURN(Fingerprint fp, ProbeFingerprint(parsed.Base()));
   std::string shown = FormatFingerprint(fp);
-  if (prompt) {
-    Result<std::string> answer =
-        prompt("The certificate of " + parsed.Base() +
-                   " is not signed by a trusted CA (XAPI hosts use self-signed ones).\n"
-                   "Its SHA-256 fingerprint is\n  " +
-                   shown +
-                   "\nCompare it with the one shown on the host (xe host-param-get "
-                   "param-name=certificates ... / the console). Trust it for this run? [y/N] ",
-               true);
-    if (answer.ok()) {
-      if (*answer == "y" || *answer == "Y" || *answer == "yes") return TlsTrust::Pinned(fp);
+  if (ask_trust) {
+    Result<bool> trusted = ask_trust(parsed.Base(), fp);
+    if (trusted.ok()) {
+      if (*trusted) return TlsTrust::Pinned(fp);
       return Status::PermissionDenied("certificate of " + parsed.Base() + " not trusted");
     }
   }

@@ -146,7 +146,7 @@ class PoolCommand : public Command {
                                         fp + "; once you have checked it, run `" + again +
                                         " --fingerprint " + fp + "`");
     }
-    if (*answer != "y" && *answer != "Y" && *answer != "yes") {
+    if (!cli::IsYes(*answer)) {
       return Status::FailedPrecondition("certificate " + fp + " not trusted: nothing changed");
     }
     return fp;

@@ -90,21 +90,21 @@ TEST(CredentialsTest, EnvironmentVariableThenPrompt) {
   EXPECT_EQ(a.password, "from-env");
 
   flags.user = "ops";
-  std::string asked;
-  bool echoed = true;
-  PromptFn prompt = [&](const std::string& q, bool echo) -> Result<std::string> {
-    asked = q;
-    echoed = echo;
+  std::string asked_user, asked_url;
+  PasswordQuestion ask = [&](const std::string& user,
+                             const std::string& base_url) -> Result<std::string> {
+    asked_user = user;
+    asked_url = base_url;
     return std::string("typed");
   };
-  ASSERT_OK_AND_ASSIGN(
-      Credentials b, ResolveCredentials(flags, "https://xen1", Env::Default(), prompt, env_unset));
+  ASSERT_OK_AND_ASSIGN(Credentials b,
+                       ResolveCredentials(flags, "https://xen1/", Env::Default(), ask, env_unset));
   EXPECT_EQ(b.user, "ops");
   EXPECT_EQ(b.password, "typed");
-  EXPECT_FALSE(echoed);
-  EXPECT_NE(asked.find("ops"), std::string::npos);
+  EXPECT_EQ(asked_user, "ops");
+  EXPECT_EQ(asked_url, "https://xen1");
 
-  PromptFn no_tty = [](const std::string&, bool) -> Result<std::string> {
+  PasswordQuestion no_tty = [](const std::string&, const std::string&) -> Result<std::string> {
     return Status::FailedPrecondition("no terminal");
   };
   auto none = ResolveCredentials(flags, "https://xen1", Env::Default(), no_tty, env_unset);

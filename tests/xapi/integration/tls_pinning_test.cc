@@ -120,18 +120,28 @@ TEST_F(TlsPinningTest, SystemCaRefusesSelfSignedAndInsecureAccepts) {
 
 TEST_F(TlsPinningTest, TrustOnFirstUseShowsTheFingerprintAndPinsIt) {
   ClientFlags flags;
-  std::string asked;
-  PromptFn yes = [&](const std::string& q, bool echo) -> Result<std::string> {
-    asked = q;
-    return std::string("y");
+  std::string asked_url;
+  Fingerprint shown{};
+  TrustQuestion yes = [&](const std::string& base_url, const Fingerprint& fp) -> Result<bool> {
+    asked_url = base_url;
+    shown = fp;
+    return true;
   };
   ASSERT_OK_AND_ASSIGN(TlsTrust t, ResolveTrust(flags, server_->url(), yes));
   EXPECT_EQ(t.mode, TlsTrust::Mode::kPinned);
   EXPECT_EQ(t.pin, server_->fingerprint());
-  EXPECT_NE(asked.find(FormatFingerprint(server_->fingerprint())), std::string::npos) << asked;
+  EXPECT_EQ(shown, server_->fingerprint());
+  EXPECT_EQ(asked_url, server_->url());
 
-  PromptFn no = [](const std::string&, bool) -> Result<std::string> { return std::string("n"); };
+  TrustQuestion no = [](const std::string&, const Fingerprint&) -> Result<bool> { return false; };
   EXPECT_STATUS(ResolveTrust(flags, server_->url(), no), StatusCode::kPermissionDenied);
+  // No one to ask (no terminal): the same error as without a question, naming the flag.
+  TrustQuestion no_tty = [](const std::string&, const Fingerprint&) -> Result<bool> {
+    return Status::FailedPrecondition("no terminal");
+  };
+  auto asked_nobody = ResolveTrust(flags, server_->url(), no_tty);
+  EXPECT_STATUS(asked_nobody, StatusCode::kPermissionDenied);
+  EXPECT_NE(asked_nobody.status().message().find("--fingerprint"), std::string::npos);
   auto unattended = ResolveTrust(flags, server_->url(), nullptr);
   EXPECT_STATUS(unattended, StatusCode::kPermissionDenied);
   EXPECT_NE(unattended.status().message().find("--fingerprint " +
