@@ -23,6 +23,7 @@
 #include "base/logging.h"
 #include "cli/command_line.h"
 #include "cli/exit_codes.h"
+#include "cli/stop_signals.h"
 #include "jobs/daemon.h"
 #include "jobs/daemon_api.h"
 #include "jobs/engine_launcher.h"
@@ -136,13 +137,8 @@ class ServeCommand : public Command {
       return cli::UsageError(*app_, "xcr serve", "--tls-cert and --tls-key go together");
     }
     if (socket_.empty()) socket_ = state_dir_ + "/xcr.sock";
-    // SIGTERM and SIGINT are taken by sigwait below: blocked here, before any thread starts,
-    // so every thread inherits the mask and none is interrupted by them.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    // SIGTERM and SIGINT are blocked here, before any thread starts, and waited for below.
+    cli::StopSignals stop_signals;
     LogForJournal();
     int rc = ServeUntilSignal(stop_signals);
     SetLogSink(nullptr);
@@ -171,7 +167,7 @@ class ServeCommand : public Command {
     return Status::OK();
   }
 
-  int ServeUntilSignal(const sigset_t& stop_signals) {
+  int ServeUntilSignal(cli::StopSignals& stop_signals) {
     if (Status st = Env::Default()->CreateDirs(state_dir_); !st.ok()) {
       return Fail("cannot create the state directory", st);
     }
@@ -250,9 +246,7 @@ class ServeCommand : public Command {
                   << socket_;
     sd_notify(0, "READY=1\nSTATUS=serving the API on the Unix socket");
 
-    int sig = 0;
-    while (sigwait(&stop_signals, &sig) != 0) {
-    }
+    int sig = stop_signals.Wait();
     XCR_LOG(INFO) << "xcr serve: " << strsignal(sig) << ": stopping (cancelling runs under way)";
     sd_notify(0, "STOPPING=1\nSTATUS=cancelling the runs under way");
     // The daemon first: its runs end (cancelled), which also answers the long polls and event

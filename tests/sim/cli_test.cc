@@ -1,5 +1,6 @@
 // The xapi-sim command-line contract: the first stdout line, the fingerprint with --https,
-// population, and a clean exit 0 on SIGTERM/SIGINT.
+// population, a clean exit 0 on SIGTERM/SIGINT, and flags read as every xcr tool reads them
+// ("--flag=value", --help and --version on stdout, usage errors exit 2).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,6 +116,61 @@ TEST(XapiSimCliTest, HttpsPrintsFingerprintAndCustomPasswordIsUsed) {
   ASSERT_OK_AND_ASSIGN(Value v, DecodeResponse(Http(r).body));
   EXPECT_OK(UnwrapXapiResult(v).status());
   EXPECT_EQ(StopAndWait(c, SIGINT), 0);
+}
+
+// Runs xapi-sim to its end: its whole stdout and exit status.
+std::pair<std::string, int> RunToEnd(const std::vector<std::string>& args) {
+  Child c = Spawn(args);
+  std::string out;
+  char buf[512];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), c.out)) > 0) out.append(buf, n);
+  int status = 0;
+  waitpid(c.pid, &status, 0);
+  c.pid = -1;
+  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + WTERMSIG(status)};
+}
+
+TEST(XapiSimCliTest, TakesFlagEqualsValue) {
+  ::xcr::testing::TempDir dir;
+  Child c = Spawn({"--state=" + dir.path() + "/s", "--listen=127.0.0.1:0", "--populate=1",
+                   "--disk-size=4M", "--members=1"});
+  std::string line = FirstLine(c.out);
+  EXPECT_TRUE(
+      std::regex_match(line, std::regex(R"(xapi-sim listening on http://127\.0\.0\.1:\d+)")))
+      << line;
+  EXPECT_TRUE(std::regex_match(FirstLine(c.out), std::regex(R"(member http://127\.0\.0\.1:\d+)")));
+  EXPECT_EQ(StopAndWait(c, SIGTERM), 0);
+}
+
+TEST(XapiSimCliTest, HelpAndVersionOnStdout) {
+  for (const char* help : {"--help", "-h"}) {
+    auto [out, rc] = RunToEnd({help});
+    EXPECT_EQ(rc, 0) << help;
+    EXPECT_EQ(out.rfind("usage: xapi-sim --state DIR [--listen HOST:PORT] [--https]", 0), 0u)
+        << out;
+    EXPECT_NE(out.find("[--members N] [--sr-size SIZE]"), std::string::npos) << out;
+  }
+  auto [version, rc] = RunToEnd({"--version"});
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(version.rfind("xapi-sim (xcr ", 0), 0u) << version;
+}
+
+TEST(XapiSimCliTest, BadFlagsAreUsageErrors) {
+  ::xcr::testing::TempDir dir;
+  const std::string state = dir.path() + "/s";
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--state", state, "--no-such-flag"},
+                                             {"--state", state, "--listen", "127.0.0.1"},
+                                             {"--state", state, "--listen=127.0.0.1:99999"},
+                                             {"--state", state, "--populate", "many"},
+                                             {"--state", state, "--disk-size", "big"},
+                                             {"--state"},
+                                             {"--state", state, "stray"}}) {
+    auto [out, rc] = RunToEnd(args);
+    EXPECT_EQ(rc, 2) << args.back();
+    EXPECT_EQ(out, "") << args.back();  // nothing served, nothing on stdout
+  }
 }
 
 TEST(XapiSimCliTest, MissingStateIsAUsageError) {
