@@ -19,8 +19,8 @@
 #include "cli/exit_codes.h"
 #include "cli/signals.h"
 #include "engine/run_id.h"
-#include "seed-tool/offline_cli.h"
 #include "seed-tool/seed_run.h"
+#include "seed-tool/tool/offline_cli.h"
 
 namespace xcr::seed {
 namespace {

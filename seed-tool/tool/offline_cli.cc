@@ -1,4 +1,4 @@
-#include "seed-tool/offline_cli.h"
+#include "seed-tool/tool/offline_cli.h"
 
 #include <unistd.h>
 

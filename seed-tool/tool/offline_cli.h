@@ -10,8 +10,8 @@
 // 2 usage error. Progress (%, MB/s, ETA) is drawn on stderr when it is a terminal; a set cancel
 // flag (Ctrl-C, cli/signals.h) stops the transfer and cleans up.
 // Thread-safety: none; used from main() only.
-#ifndef XCR_SEED_TOOL_OFFLINE_CLI_H_
-#define XCR_SEED_TOOL_OFFLINE_CLI_H_
+#ifndef XCR_SEED_TOOL_TOOL_OFFLINE_CLI_H_
+#define XCR_SEED_TOOL_TOOL_OFFLINE_CLI_H_
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -45,4 +45,4 @@ class OfflineCommands {
 
 }  // namespace xcr::seed
 
-#endif  // XCR_SEED_TOOL_OFFLINE_CLI_H_
+#endif  // XCR_SEED_TOOL_TOOL_OFFLINE_CLI_H_
