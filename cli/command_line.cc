@@ -76,6 +76,16 @@ void SetUsage(CLI::App* app, std::string usage) {
   Registry()[app] = std::move(info);
 }
 
+void WordsAreArguments(CLI::App* command) {
+  command->preparse_callback([command](size_t) {
+    for (CLI::App* at = command; at->get_parent() != nullptr; at = at->get_parent()) {
+      for (CLI::App* other : at->get_parent()->get_subcommands([](CLI::App*) { return true; })) {
+        if (other != at) other->disabled();
+      }
+    }
+  });
+}
+
 int UsageError(const CLI::App& app, const std::string& tool, const std::string& message) {
   std::cerr << tool << ": " << message << "\n" << UsageOf(app);
   return 2;

@@ -26,6 +26,12 @@ const char* Version();
 // after each usage error in it. Also installs -h/--help and (on a top-level app) --version.
 void SetUsage(CLI::App* app, std::string usage);
 
+// Once `command` is on the command line, the words after it are its own: a job, VM, replica or
+// file named like a command ("demo", "create": `xcr job run demo`, `xcr verify ... replicas`) is
+// an argument, not the command of that name. (CLI11 otherwise matches any word against the
+// commands of every enclosing level first.) For every command that takes positionals.
+void WordsAreArguments(CLI::App* command);
+
 // Parses `args` (argv without argv[0]) into `app`. Returns nullopt when the tool should go on,
 // else the exit code to return at once (0 after --help/--version, 2 after a usage error; both
 // already printed). `tool` prefixes messages ("xcr").

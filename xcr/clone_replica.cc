@@ -30,6 +30,7 @@ class CloneReplica : public Command {
     app_->add_flag("--start", start_);
     app_->add_flag("--json", json_);
     app_->add_option("REPLICA", replica_);
+    cli::WordsAreArguments(app_);  // a replica named "demo" is a replica
     return app_;
   }
 

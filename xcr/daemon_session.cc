@@ -20,16 +20,6 @@ void AddDaemonFlags(CLI::App* group, DaemonFlags* flags) {
   group->add_flag("--json", flags->json, "print JSON");
 }
 
-void WordsAreArguments(CLI::App* command) {
-  command->preparse_callback([command](size_t) {
-    for (CLI::App* at = command; at->get_parent() != nullptr; at = at->get_parent()) {
-      for (CLI::App* other : at->get_parent()->get_subcommands([](CLI::App*) { return true; })) {
-        if (other != at) other->disabled();
-      }
-    }
-  });
-}
-
 DaemonSession::DaemonSession(const DaemonFlags& flags, const Context& context)
     : client_(cli::DaemonSocketPath(flags.socket), context.cancel), json_(flags.json) {}
 

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "cli/command_line.h"
 #include "cli/daemon_client.h"
 #include "xcr/command.h"
 
@@ -40,10 +41,8 @@ extern const char kDaemonFlagsUsage[];
 // Registers --socket and --json on a command group (its subcommands inherit them).
 void AddDaemonFlags(CLI::App* group, DaemonFlags* flags);
 
-// Once `command` is on the command line, the words after it are its own: a job named "demo" or
-// "create" (`xcr job run demo`) is an argument, not the command of that name. (CLI11 otherwise
-// matches any word against the commands of every enclosing level first.)
-void WordsAreArguments(CLI::App* command);
+// cli/command_line.h's, for the client commands (a job named "demo": `xcr job run demo`).
+using cli::WordsAreArguments;
 
 class DaemonSession {
  public:

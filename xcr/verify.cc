@@ -33,6 +33,7 @@ class Verify : public Command {
     app_->add_option("--target", target_);
     app_->add_flag("--json", json_);
     app_->add_option("REPLICA", replica_);
+    cli::WordsAreArguments(app_);  // a replica named "demo" is a replica
     return app_;
   }
 

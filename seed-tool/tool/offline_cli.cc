@@ -59,12 +59,14 @@ OfflineCommands::OfflineCommands(CLI::App* app, cli::ClientFlagValues* client) {
   export_->add_option("--schedule", schedule_);
   export_->add_option("--job-name", job_name_);
   export_->add_option("DIR", export_dir_);
+  cli::WordsAreArguments(export_);  // a folder named "import" is a folder
   import_ = app->add_subcommand("import", "the offline seed: a replica from a folder");
   cli::SetUsage(import_, std::string(kImportUsage) + cli::kClientFlagsUsage);
   import_->add_option("--target", target_);
   import_->add_option("--sr", sr_);
   import_->add_flag("--check", check_);
   import_->add_option("DIR", import_dir_);
+  cli::WordsAreArguments(import_);
 }
 
 bool OfflineCommands::parsed() const { return export_->parsed() || import_->parsed(); }

@@ -65,6 +65,16 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Tool("--help").code, 0);
 }
 
+TEST_F(CliTest, AFileNamedLikeACommandIsAFile) {
+  for (const std::string args : {"info check", "check diff --stream", "cat info"}) {
+    Output o = Tool(args);
+    EXPECT_EQ(o.code, 1) << args << ": " << o.text;
+    std::string file = args.substr(args.find(' ') + 1);
+    file = file.substr(0, file.find(' '));
+    EXPECT_NE(o.text.find("open " + file + ": No such file"), std::string::npos) << o.text;
+  }
+}
+
 TEST_F(CliTest, CreateInfoCheckCatDiff) {
   ASSERT_EQ(Tool("create " + File("a.raw") + " " + File("a.vhd")).code, 0);
   Output c = Tool("check " + File("a.vhd") + " --stream");

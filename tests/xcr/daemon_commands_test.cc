@@ -640,5 +640,21 @@ TEST_F(DaemonCommandsTest, PoolRemoveByUrlAndItsRefusal) {
       << o.out;
 }
 
+// Not a daemon command, the same CLI11 behaviour: a replica named like another command is the
+// replica (without cli::WordsAreArguments, `verify ... clone-replica` ran clone-replica).
+TEST_F(DaemonCommandsTest, ReplicaNamedLikeACommandIsTheReplica) {
+  const std::string nowhere = "http://127.0.0.1:1";  // nothing listens: the connection fails
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"verify", "--target", nowhere, "clone-replica"},
+           {"verify", "clone-replica", "--target", nowhere},
+           {"clone-replica", "--target", nowhere, "--name", "copy", "verify"},
+           {"clone-replica", "--target", nowhere, "--name", "copy", "demo"}}) {
+    Outcome o = Xcr(args, "XCR_PASSWORD=x", false);
+    EXPECT_EQ(o.rc, 1) << args[0] << " " << args.back() << ": " << o.err;
+    EXPECT_NE(o.err.find("target pool " + nowhere), std::string::npos) << o.err;
+    EXPECT_EQ(o.err.find("usage:"), std::string::npos) << o.err;
+  }
+}
+
 }  // namespace
 }  // namespace xcr

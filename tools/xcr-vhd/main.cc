@@ -308,6 +308,7 @@ int Main(int argc, char** argv) {
     cli::SetUsage(c.app, std::string(c.usage) +
                              "exit status: 0 ok, 1 invalid input or failure, 2 usage error\n");
     c.app->add_option("FILES", c.args.pos);
+    cli::WordsAreArguments(c.app);  // a file named "diff" is a file
     std::string name = c.name;
     if (name == "check") c.app->add_flag("--stream", stream);
     if (name == "create" || name == "diff") c.app->add_option("--block-size", block_size);

@@ -83,6 +83,7 @@ CLI::App* AddCommand(CLI::App* app, const char* name, const char* usage, Words* 
   w->app = app->add_subcommand(name);
   cli::SetUsage(w->app, std::string(usage) + cli::kClientFlagsUsage);
   w->app->add_option("WORDS", w->words);
+  cli::WordsAreArguments(w->app);  // `xcr-xapi call URL pool.get_all records` is a call
   return w->app;
 }
 

@@ -30,6 +30,9 @@ expect_rc 0 "$SEED" import --help
 # Client flags may come before the subcommand, as in the positional form.
 expect_rc 0 "$SEED" --user root export --help
 grep -q -- "--schedule" "$work/o" || fail "client flag before 'export' not taken: $(cat "$work/o")"
+# A folder named like the other command is a folder, not that command.
+(cd "$work" && expect_rc 1 "$SEED" import --check export)
+grep -q "no export/manifest.json" "$work/o" || fail "folder 'export' not taken: $(cat "$work/o")"
 # Credentials in a URL are refused.
 expect_rc 1 "$SEED" export --source "http://root:pw@127.0.0.1:1" --vm x --job j --schedule s \
   "$work/x"
