@@ -7,7 +7,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 #include <vector>
+
+#include "xapi/base64.h"
 
 namespace xcr::web {
 
@@ -54,21 +57,17 @@ std::string Base64UrlEncode(std::string_view data) {
 }
 
 bool Base64Decode(std::string_view text, std::string* out) {
+  // Strict on top of the project's one decoder (xapi/base64.h, OpenSSL's): padded groups of
+  // four in the standard alphabet only.
   if (text.size() % 4 != 0) return false;
   for (char c : text) {
     bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '+' || c == '/' || c == '=';
     if (!ok) return false;
   }
-  std::vector<unsigned char> buf(3 * (text.size() / 4) + 1);
-  int n = EVP_DecodeBlock(buf.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return false;
-  size_t size = static_cast<size_t>(n);
-  // EVP_DecodeBlock counts the padding as zero bytes.
-  if (text.size() >= 1 && text[text.size() - 1] == '=') --size;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') --size;
-  out->assign(reinterpret_cast<char*>(buf.data()), size);
+  Result<std::string> bytes = xapi::DecodeBase64(text);
+  if (!bytes.ok()) return false;
+  *out = std::move(bytes).value();
   return true;
 }
 

@@ -1,6 +1,6 @@
 // Base64 decoding as XML-RPC's <base64> and HTTP Basic credentials need it, on OpenSSL's decoder
-// (EVP_DecodeBlock). The one decoder of the project: the XML-RPC codec and the simulator's HTTP
-// authentication both call it.
+// (EVP_DecodeBlock). The one decoder of the project: the XML-RPC codec, the simulator's HTTP
+// authentication and the web layer's stored password hashes (web/secret_token.h, strict) call it.
 //
 // Accepted on top of what EVP_DecodeBlock takes (RFC 4648 text in groups of four):
 //   - whitespace anywhere (XML-RPC writers wrap lines and indent; XML allows any blanks);
