@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <functional>
+#include <span>
+#include <sstream>
 #include <vector>
 
 #include "base/logging.h"
@@ -84,7 +87,82 @@ Status WithGuard(LeaseStore& store, Env* env, const std::string& run_id,
   return result;
 }
 
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// A /proc file: its size reads as 0, so read up to a fixed size (4 KiB holds what we read).
+Result<std::string> ReadProcFile(Env* env, const std::string& path) {
+  XCR_ASSIGN_OR_RETURN(auto file, env->NewRandomAccessFile(path));
+  std::string out(4096, '\0');
+  XCR_ASSIGN_OR_RETURN(
+      size_t n,
+      file->ReadAt(0, std::span<uint8_t>(reinterpret_cast<uint8_t*>(out.data()), out.size())));
+  out.resize(n);
+  return out;
+}
+
+// The part of a ProcOwnerProbe boot token before "/": the kernel's boot id.
+std::string_view KernelBoot(std::string_view token) { return token.substr(0, token.find('/')); }
+
 }  // namespace
+
+ProcOwnerProbe::ProcOwnerProbe(Env* env) : env_(env ? env : Env::Default()) {}
+
+ProcOwnerProbe* ProcOwnerProbe::Default() {
+  static ProcOwnerProbe* probe = new ProcOwnerProbe();
+  return probe;
+}
+
+std::string ProcOwnerProbe::BootId() {
+  auto boot = ReadProcFile(env_, "/proc/sys/kernel/random/boot_id");
+  if (!boot.ok() || Trim(*boot).empty()) return "";
+  // Another pid namespace on this kernel (a container) has its own pids: "BOOT/pidns:[N]".
+  char ns[128] = {};
+  ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
+  if (n <= 0) return "";
+  return Trim(*boot) + "/" + std::string(ns, static_cast<size_t>(n));
+}
+
+Result<std::string> ProcOwnerProbe::StartTime(int64_t pid) {
+  if (pid <= 0) return Status::InvalidArgument("no pid");
+  XCR_ASSIGN_OR_RETURN(std::string stat,
+                       ReadProcFile(env_, "/proc/" + std::to_string(pid) + "/stat"));
+  // "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses; field 22 is the start time.
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return Status::Internal("unreadable /proc/PID/stat: " + stat);
+  std::istringstream fields(stat.substr(close + 1));
+  std::vector<std::string> f;
+  for (std::string w; fields >> w;) f.push_back(w);
+  if (f.size() < 20) return Status::Internal("unreadable /proc/PID/stat: " + stat);
+  // A zombie (killed, not yet reaped by its parent) will never renew or release anything.
+  if (f[0] == "Z" || f[0] == "X") return Status::NotFound("process exited");
+  return f[19];
+}
+
+std::optional<std::string> DeadOwnerReason(const LeaseInfo& held, const std::string& this_host,
+                                           OwnerProbe& probe) {
+  if (held.host != this_host || held.start.empty() || held.boot.empty()) return std::nullopt;
+  std::string boot = probe.BootId();
+  if (boot.empty()) return std::nullopt;
+  if (boot != held.boot) {
+    // The machine booted again: every process of the old boot is gone. The same boot seen from
+    // another pid namespace (a container with this host name) cannot be judged.
+    if (KernelBoot(boot) == KernelBoot(held.boot)) return std::nullopt;
+    return "host " + held.host + " was started again since the lease was taken";
+  }
+  auto start = probe.StartTime(held.pid);
+  if (start.ok()) {
+    if (*start == held.start) return std::nullopt;
+    return "process " + std::to_string(held.pid) + " is another process (started at " + *start +
+           ", the owner at " + held.start + ")";
+  }
+  if (start.status().code() == StatusCode::kNotFound) {
+    return "no process " + std::to_string(held.pid) + " runs on host " + held.host;
+  }
+  return std::nullopt;
+}
 
 Result<StringMap> VmLeaseStore::Read() {
   XCR_ASSIGN_OR_RETURN(xapi::Value v, conn_->Call("VM.get_other_config", {xapi::Value(vm_ref_)}));
@@ -111,7 +189,8 @@ Status VmLeaseStore::Remove(const std::string& key) {
 std::string LeaseInfo::Encode() const {
   return "host=" + Clean(host) + ";pid=" + std::to_string(pid) + ";run=" + Clean(run_id) +
          ";job=" + Clean(job_id) + ";since=" + std::to_string(since) +
-         ";expires=" + std::to_string(expires);
+         ";expires=" + std::to_string(expires) + (start.empty() ? "" : ";start=" + Clean(start)) +
+         (boot.empty() ? "" : ";boot=" + Clean(boot));
 }
 
 Result<LeaseInfo> LeaseInfo::Decode(const std::string& value) {
@@ -128,6 +207,8 @@ Result<LeaseInfo> LeaseInfo::Decode(const std::string& value) {
     if (k == "host") out.host = v;
     if (k == "run") out.run_id = v;
     if (k == "job") out.job_id = v;
+    if (k == "start") out.start = v;
+    if (k == "boot") out.boot = v;
     if (k == "pid" && !ParseInt(v, &out.pid)) return Status::InvalidArgument("bad pid: " + value);
     if (k == "since" && !ParseInt(v, &out.since))
       return Status::InvalidArgument("bad since: " + value);
@@ -170,6 +251,11 @@ Result<std::unique_ptr<RunLease>> RunLease::Acquire(std::unique_ptr<LeaseStore> 
   mine.pid = options.pid ? options.pid : static_cast<int64_t>(getpid());
   mine.run_id = options.run_id;
   mine.job_id = options.job_id;
+  OwnerProbe* probe = options.probe ? options.probe : ProcOwnerProbe::Default();
+  if (auto start = probe->StartTime(mine.pid); start.ok()) {
+    mine.start = *start;
+    mine.boot = probe->BootId();
+  }
   const std::string key(keys::kLease);
   const std::string vm = store->vm_label();
   auto context = [&](Status s) { return s.WithContext("take the run lease of VM '" + vm + "'"); };
@@ -187,10 +273,13 @@ Result<std::unique_ptr<RunLease>> RunLease::Acquire(std::unique_ptr<LeaseStore> 
     std::string seen(ConfigValue(*map, key));
     if (seen.empty()) continue;  // released meanwhile
     auto held = LeaseInfo::Decode(seen);
+    std::optional<std::string> dead;
     if (held.ok() && held->expires > NowSeconds(env)) {
-      return Status::FailedPrecondition(LeaseHeldMessage(*held, vm));
+      dead = DeadOwnerReason(*held, mine.host, *probe);
+      if (!dead) return Status::FailedPrecondition(LeaseHeldMessage(*held, vm));
     }
-    // Expired (or unreadable): take it over under the guard, if it is still the one we saw.
+    // Expired, unreadable or its owner dead: take it over under the guard, if it is still the one
+    // we saw.
     bool won = false;
     std::optional<LeaseInfo> other;
     Status s = WithGuard(*store, env, mine.run_id, [&]() -> Status {
@@ -211,6 +300,12 @@ Result<std::unique_ptr<RunLease>> RunLease::Acquire(std::unique_ptr<LeaseStore> 
       return Status::OK();
     });
     if (!s.ok()) return context(s);
+    if (won && dead) {
+      XCR_LOG(WARN) << "VM '" << vm << "': took over the run lease of a dead owner (host "
+                    << held->host << ", pid " << held->pid << ", run " << held->run_id << ", job "
+                    << held->job_id << "): " << *dead;
+      return std::unique_ptr<RunLease>(new RunLease(std::move(store), options, mine));
+    }
     if (won) {
       XCR_LOG(WARN) << "VM '" << vm << "': took over an expired run lease (" << seen << ")";
       return std::unique_ptr<RunLease>(new RunLease(std::move(store), options, mine));

@@ -13,7 +13,15 @@
 //   (none) ───────> [held] ─────────────────────────> [held] ─────────────────────> (none)
 //      │  add fails:       │ the lease is not ours any more
 //      │  live: refused    └──────────> [lost]  (the run is cancelled by its caller)
-//      └─ expired: taken over under the guard
+//      └─ expired, or its owner is dead: taken over under the guard
+//
+// A dead owner: a lease whose owner host is this host (the name this run would write), whose
+// owner process is certainly gone — no process with its pid, a process with its pid that started
+// at another time (the pid was reused), or this machine was booted again since — is taken over at
+// once, exactly like an expired one, and the takeover is logged naming the dead owner. The lease
+// records its owner's start time and boot id (OwnerProbe) for that; a lease without them (written
+// by an older xcr), one of another host, or one whose owner cannot be told is judged by its
+// expiry only. A live owner's lease is never taken over.
 //
 // LeaseStore is the narrow view of one VM's other_config the lease needs (tested in memory);
 // VmLeaseStore implements it over XAPI. Thread-safety: a RunLease is used by one thread at a
@@ -66,7 +74,36 @@ class VmLeaseStore : public LeaseStore {
   std::string vm_label_;
 };
 
-// What a lease says. Encoded "host=H;pid=P;run=R;job=J;since=S;expires=E" (S, E: Unix seconds).
+// Whether the process that wrote a lease on this machine still runs: the boot of the machine and
+// the start time of a process tell a live owner from a pid reused after its death. Thread-safe.
+class OwnerProbe {
+ public:
+  virtual ~OwnerProbe() = default;
+  // What tells this boot of this machine (and its process namespace) from any other; "" when it
+  // cannot be told.
+  virtual std::string BootId() = 0;
+  // A token of when process `pid` started: the same for the whole life of the process, another
+  // for a later process given the same pid. kNotFound when no process has that pid; another error
+  // when it cannot be told (then the owner counts as alive).
+  virtual Result<std::string> StartTime(int64_t pid) = 0;
+};
+
+// OwnerProbe over Linux /proc: /proc/sys/kernel/random/boot_id and the pid namespace
+// (/proc/self/ns/pid) for the boot, field 22 of /proc/PID/stat (ticks since boot) for the start.
+class ProcOwnerProbe : public OwnerProbe {
+ public:
+  explicit ProcOwnerProbe(Env* env = nullptr);  // null = Env::Default()
+  std::string BootId() override;
+  Result<std::string> StartTime(int64_t pid) override;
+  // The one shared by every lease that is given none.
+  static ProcOwnerProbe* Default();
+
+ private:
+  Env* env_;
+};
+
+// What a lease says. Encoded "host=H;pid=P;run=R;job=J;since=S;expires=E;start=T;boot=B"
+// (S, E: Unix seconds; T, B: OwnerProbe tokens, absent in leases of older versions).
 struct LeaseInfo {
   std::string host;
   int64_t pid = 0;
@@ -74,25 +111,35 @@ struct LeaseInfo {
   std::string job_id;
   int64_t since = 0;    // Unix seconds
   int64_t expires = 0;  // Unix seconds
+  std::string start;    // the owner's OwnerProbe::StartTime; "" when unknown or an old lease
+  std::string boot;     // the owner's OwnerProbe::BootId; "" when unknown or an old lease
   std::string Encode() const;
   // kInvalidArgument for a value that is not a lease (then treated as expired by Acquire).
   static Result<LeaseInfo> Decode(const std::string& value);
 };
 
 struct LeaseOptions {
-  std::string job_id;         // required
-  std::string run_id;         // required: unique per run (a UUID)
-  std::string host;           // default: this machine's host name
-  int64_t pid = 0;            // default: this process
-  int64_t ttl_seconds = 300;  // a lease not renewed for this long may be taken over
-  Env* env = nullptr;         // wall clock; null = Env::Default()
+  std::string job_id;           // required
+  std::string run_id;           // required: unique per run (a UUID)
+  std::string host;             // default: this machine's host name
+  int64_t pid = 0;              // default: this process
+  int64_t ttl_seconds = 300;    // a lease not renewed for this long may be taken over
+  Env* env = nullptr;           // wall clock; null = Env::Default()
+  OwnerProbe* probe = nullptr;  // tells dead owners on this host; null = ProcOwnerProbe::Default()
 };
+
+// Why the owner of `held` is certainly dead, judged from `this_host` (the host name this run
+// writes in its lease): "no process 42 runs", ...; nullopt when it may be alive, runs on another
+// host, or the lease is of an older format (then only its expiry counts).
+std::optional<std::string> DeadOwnerReason(const LeaseInfo& held, const std::string& this_host,
+                                           OwnerProbe& probe);
 
 class RunLease {
  public:
   // Takes the lease of the VM behind `store`. kFailedPrecondition when a live lease of another run
-  // holds it: "a run of job X for VM Y is in progress (host H, since T)"; kUnavailable when the
-  // store fails or another process is changing the lease right now (try again).
+  // (unexpired, and its owner not dead on this host) holds it: "a run of job X for VM Y is in
+  // progress (host H, since T)"; kUnavailable when the store fails or another process is changing
+  // the lease right now (try again).
   static Result<std::unique_ptr<RunLease>> Acquire(std::unique_ptr<LeaseStore> store,
                                                    LeaseOptions options);
   // Releases (best effort) when still held.

@@ -1,11 +1,18 @@
 #include "engine/run_lease.h"
 
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "base/logging.h"
 #include "engine/other_config_keys.h"
 #include "tests/testutil/fake_clock_env.h"
 #include "tests/testutil/status_matchers.h"
@@ -59,9 +66,58 @@ class MemoryStore : public LeaseStore {
   Map* map_;
 };
 
+// The processes of one machine in memory: pid -> start time token.
+class FakeProbe : public OwnerProbe {
+ public:
+  std::string BootId() override {
+    std::lock_guard<std::mutex> l(mu_);
+    return boot_;
+  }
+  Result<std::string> StartTime(int64_t pid) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (blind_) return Status::IOError("/proc/" + std::to_string(pid) + "/stat: permission denied");
+    auto it = procs_.find(pid);
+    if (it == procs_.end()) return Status::NotFound("no process");
+    return it->second;
+  }
+  void Start(int64_t pid, const std::string& at) {
+    std::lock_guard<std::mutex> l(mu_);
+    procs_[pid] = at;
+  }
+  void Kill(int64_t pid) {
+    std::lock_guard<std::mutex> l(mu_);
+    procs_.erase(pid);
+  }
+  void set_boot(const std::string& boot) {
+    std::lock_guard<std::mutex> l(mu_);
+    boot_ = boot;
+  }
+  void set_blind(bool blind) {
+    std::lock_guard<std::mutex> l(mu_);
+    blind_ = blind;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string boot_ = "boot-1/pid:[4026531836]";
+  std::map<int64_t, std::string> procs_;
+  bool blind_ = false;
+};
+
+// Where pid 42 (the owner in Opts) runs for ever, so that only expiry decides.
+FakeProbe* AliveProbe() {
+  static FakeProbe* probe = [] {
+    auto* p = new FakeProbe;
+    p->Start(42, "1000");
+    return p;
+  }();
+  return probe;
+}
+
 LeaseOptions Opts(FakeClockEnv* env, const std::string& run, const std::string& job = "job-a",
-                  const std::string& host = "host-a") {
+                  const std::string& host = "host-a", OwnerProbe* probe = nullptr) {
   LeaseOptions o;
+  o.probe = probe ? probe : AliveProbe();
   o.job_id = job;
   o.run_id = run;
   o.host = host;
@@ -78,7 +134,7 @@ std::string Lease(Map& map) {
 }
 
 TEST(RunLeaseTest, EncodesAndDecodes) {
-  LeaseInfo i{"h", 7, "run-1", "job-1", 100, 400};
+  LeaseInfo i{"h", 7, "run-1", "job-1", 100, 400, "12345", "b-1/pid:[9]"};
   ASSERT_OK_AND_ASSIGN(LeaseInfo d, LeaseInfo::Decode(i.Encode()));
   EXPECT_EQ(d.host, "h");
   EXPECT_EQ(d.pid, 7);
@@ -86,6 +142,13 @@ TEST(RunLeaseTest, EncodesAndDecodes) {
   EXPECT_EQ(d.job_id, "job-1");
   EXPECT_EQ(d.since, 100);
   EXPECT_EQ(d.expires, 400);
+  EXPECT_EQ(d.start, "12345");
+  EXPECT_EQ(d.boot, "b-1/pid:[9]");
+  // A lease written by an older xcr has neither: read as such.
+  ASSERT_OK_AND_ASSIGN(LeaseInfo old,
+                       LeaseInfo::Decode("host=h;pid=7;run=r;job=j;since=1;expires=2"));
+  EXPECT_EQ(old.start, "");
+  EXPECT_EQ(old.boot, "");
   EXPECT_FALSE(LeaseInfo::Decode("garbage").ok());
   EXPECT_TRUE(IsLiveLease(i.Encode(), 399));
   EXPECT_FALSE(IsLiveLease(i.Encode(), 400));
@@ -249,6 +312,180 @@ TEST(RunLeaseTest, KeeperPassesTheCallersCancelOnAndReleasesAtTheEnd) {
     EXPECT_NE(Lease(map), "");
   }
   EXPECT_EQ(Lease(map), "");
+}
+
+// A lease left on the VM by owner `pid` of host-a (started at `start`; old format when empty).
+void LeaveLease(Map& map, FakeClockEnv& env, int64_t pid, const std::string& start,
+                const std::string& host = "host-a", const std::string& boot = "") {
+  int64_t now = env.NowUnixMicros() / 1000000;
+  LeaseInfo left{
+      host,         pid,
+      "killed-run", "job-a",
+      now,          now + 300,
+      start,        start.empty() ? "" : (boot.empty() ? "boot-1/pid:[4026531836]" : boot)};
+  std::lock_guard<std::mutex> l(map.mu);
+  map.m[std::string(keys::kLease)] = left.Encode();
+}
+
+struct Taken {
+  Result<std::unique_ptr<RunLease>> lease;
+  std::vector<std::string> warnings;
+};
+
+// Run "r2" (pid 77 of host-a, alive) asks for the lease.
+Taken AcquireAsSecondRun(Map& map, FakeClockEnv& env, FakeProbe& probe) {
+  probe.Start(77, "9000");
+  LeaseOptions o = Opts(&env, "r2", "job-a", "host-a", &probe);
+  o.pid = 77;
+  std::vector<std::string> warnings;
+  auto sink = std::make_shared<LogSinkFn>([&](LogLevel level, const std::string& line) {
+    if (level == LogLevel::kWARN) warnings.push_back(line);
+  });
+  ScopedThreadLogSink bound(sink, false);
+  auto lease = RunLease::Acquire(std::make_unique<MemoryStore>(&map), o);
+  return {std::move(lease), warnings};
+}
+
+TEST(RunLeaseOwnerTest, TheLeaseRecordsItsOwnersStartAndBoot) {
+  FakeClockEnv env;
+  Map map;
+  FakeProbe probe;
+  probe.Start(42, "1234");
+  ASSERT_OK_AND_ASSIGN(auto lease, RunLease::Acquire(std::make_unique<MemoryStore>(&map),
+                                                     Opts(&env, "r1", "job-a", "host-a", &probe)));
+  ASSERT_OK_AND_ASSIGN(LeaseInfo on_vm, LeaseInfo::Decode(Lease(map)));
+  EXPECT_EQ(on_vm.start, "1234");
+  EXPECT_EQ(on_vm.boot, "boot-1/pid:[4026531836]");
+  ASSERT_OK(lease->Renew()) << "the new fields survive a renewal";
+  EXPECT_NE(Lease(map).find(";start=1234;"), std::string::npos);
+}
+
+TEST(RunLeaseOwnerTest, ADeadOwnerOnThisHostIsTakenOverAtOnceAndNamed) {
+  FakeClockEnv env;
+  Map map;
+  FakeProbe probe;
+  LeaveLease(map, env, 42, "1000");  // pid 42 does not run on host-a (killed -9)
+  Taken t = AcquireAsSecondRun(map, env, probe);
+  ASSERT_OK(t.lease.status());
+  EXPECT_NE(Lease(map).find("run=r2"), std::string::npos);
+  EXPECT_EQ(map.m.count(std::string(keys::kLeaseGuard)), 0u) << "taken under the guard, then freed";
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_NE(t.warnings[0].find("dead owner (host host-a, pid 42, run killed-run, job job-a)"),
+            std::string::npos)
+      << t.warnings[0];
+  EXPECT_NE(t.warnings[0].find("no process 42"), std::string::npos) << t.warnings[0];
+}
+
+TEST(RunLeaseOwnerTest, ALiveOwnerIsRefused) {
+  FakeClockEnv env;
+  Map map;
+  FakeProbe probe;
+  probe.Start(42, "1000");
+  LeaveLease(map, env, 42, "1000");
+  std::string before = Lease(map);
+  Taken t = AcquireAsSecondRun(map, env, probe);
+  EXPECT_EQ(t.lease.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(t.lease.status().message().find("is in progress (host host-a"), std::string::npos);
+  EXPECT_EQ(Lease(map), before);
+  // Nor when /proc cannot be read: an owner that cannot be told is alive.
+  probe.Kill(42);
+  probe.set_blind(true);
+  EXPECT_EQ(AcquireAsSecondRun(map, env, probe).lease.status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Lease(map), before);
+}
+
+TEST(RunLeaseOwnerTest, APidReusedByAnotherProcessIsNotTrusted) {
+  FakeClockEnv env;
+  Map map;
+  FakeProbe probe;
+  LeaveLease(map, env, 42, "1000");
+  probe.Start(42, "5000");  // the owner died; a later process was given its pid
+  Taken t = AcquireAsSecondRun(map, env, probe);
+  ASSERT_OK(t.lease.status());
+  EXPECT_NE(Lease(map).find("run=r2"), std::string::npos);
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_NE(t.warnings[0].find("process 42 is another process"), std::string::npos)
+      << t.warnings[0];
+}
+
+TEST(RunLeaseOwnerTest, AnOwnerOfABootBeforeIsDeadButAnotherPidNamespaceCannotBeJudged) {
+  FakeClockEnv env;
+  Map map;
+  FakeProbe probe;
+  probe.Start(42, "1000");  // a pid 42 runs now, with the very start time recorded
+  LeaveLease(map, env, 42, "1000", "host-a", "boot-0/pid:[4026531836]");
+  Taken rebooted = AcquireAsSecondRun(map, env, probe);
+  ASSERT_OK(rebooted.lease.status());
+  EXPECT_NE(Lease(map).find("run=r2"), std::string::npos);
+  (*rebooted.lease).reset();
+
+  Map other;
+  LeaveLease(other, env, 42, "1000", "host-a", "boot-1/pid:[4026532000]");  // a container
+  probe.Kill(42);
+  EXPECT_EQ(AcquireAsSecondRun(other, env, probe).lease.status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST(RunLeaseOwnerTest, AnOwnerOnAnotherHostIsRefusedUntilItsLeaseExpires) {
+  FakeClockEnv env;
+  Map map;
+  FakeProbe probe;  // no pid 42 here: but it runs on host-b, which this host cannot see
+  LeaveLease(map, env, 42, "1000", "host-b");
+  EXPECT_EQ(AcquireAsSecondRun(map, env, probe).lease.status().code(),
+            StatusCode::kFailedPrecondition);
+  env.Advance(301 * 1000000ull);
+  Taken t = AcquireAsSecondRun(map, env, probe);
+  ASSERT_OK(t.lease.status());
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_NE(t.warnings[0].find("took over an expired run lease"), std::string::npos);
+}
+
+TEST(RunLeaseOwnerTest, AnOldLeaseIsJudgedByItsExpiryOnly) {
+  FakeClockEnv env;
+  Map map;
+  FakeProbe probe;               // no pid 42 runs
+  LeaveLease(map, env, 42, "");  // written by an xcr without start and boot
+  EXPECT_EQ(AcquireAsSecondRun(map, env, probe).lease.status().code(),
+            StatusCode::kFailedPrecondition);
+  env.Advance(301 * 1000000ull);
+  Taken t = AcquireAsSecondRun(map, env, probe);
+  ASSERT_OK(t.lease.status());
+  EXPECT_NE(Lease(map).find("run=r2"), std::string::npos);
+}
+
+// The /proc probe against real processes: a process killed with SIGKILL is dead, this one alive.
+TEST(ProcOwnerProbeTest, TellsALiveProcessFromAKilledOne) {
+  ProcOwnerProbe probe;
+  std::string boot = probe.BootId();
+  ASSERT_NE(boot, "");
+  EXPECT_NE(boot.find("/pid:["), std::string::npos) << boot;
+  ASSERT_OK_AND_ASSIGN(std::string me, probe.StartTime(getpid()));
+  ASSERT_OK_AND_ASSIGN(std::string again, probe.StartTime(getpid()));
+  EXPECT_EQ(me, again);
+
+  pid_t child = 0;
+  char arg0[] = "sleep", arg1[] = "60";
+  char* argv[] = {arg0, arg1, nullptr};
+  ASSERT_EQ(posix_spawnp(&child, "sleep", nullptr, nullptr, argv, environ), 0);
+  ASSERT_OK_AND_ASSIGN(std::string child_start, probe.StartTime(child));
+  LeaseInfo held{"this-host", child, "r1", "job-a", 0, 0, child_start, boot};
+  EXPECT_EQ(DeadOwnerReason(held, "this-host", probe), std::nullopt) << "alive";
+  EXPECT_EQ(DeadOwnerReason(held, "other-host", probe), std::nullopt) << "not this host's";
+  ASSERT_EQ(kill(child, SIGKILL), 0);
+  // Killed but not reaped yet (a zombie) is already dead; reaped, no such process (or the pid
+  // given to another process) is too.
+  for (int reaped = 0; reaped < 2; ++reaped) {
+    if (reaped) {
+      ASSERT_EQ(waitpid(child, nullptr, 0), child);
+    } else {
+      // SIGKILL is delivered asynchronously: wait (bounded) for the zombie.
+      for (int i = 0; i < 2000 && probe.StartTime(child).ok(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+    EXPECT_NE(DeadOwnerReason(held, "this-host", probe), std::nullopt) << "reaped " << reaped;
+  }
 }
 
 }  // namespace
