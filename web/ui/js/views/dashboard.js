@@ -15,6 +15,14 @@ export function lagClass(e) {
 const rank = { red: 0, amber: 1, green: 2, grey: 3 };
 const words = { red: 'failing', amber: 'late', green: 'on time', grey: 'disabled' };
 
+// The rows in the dashboard's order: failing first (red, amber, green, grey), then the oldest
+// recovery point (never succeeded counts as the oldest).
+export function dashboardRows(entries) {
+  const age = (e) => (e.lag_s === null || e.lag_s === undefined ? Infinity : e.lag_s);
+  return entries.map((e) => ({ e, c: lagClass(e) }))
+    .sort((a, b) => rank[a.c] - rank[b.c] || (age(b.e) > age(a.e) ? 1 : age(b.e) < age(a.e) ? -1 : 0));
+}
+
 export async function dashboardView() {
   const node = h('section', {}, h('h1', {}, 'Dashboard'));
   let entries;
@@ -29,8 +37,7 @@ export async function dashboardView() {
       ', then ', h('a', { href: '#/jobs/new' }, 'create a job'), '.'));
     return node;
   }
-  const rows = entries.map((e) => ({ e, c: lagClass(e) }))
-    .sort((a, b) => rank[a.c] - rank[b.c] || (b.e.lag_s || 0) - (a.e.lag_s || 0));
+  const rows = dashboardRows(entries);
   const counts = { red: 0, amber: 0, green: 0, grey: 0 };
   for (const r of rows) counts[r.c] += 1;
   node.append(h('p', {}, `${entries.length} protected: `,
