@@ -92,10 +92,11 @@ class DaemonApi : public net::HttpHandler {
   // daemon_api_replicas.cc
   net::HttpResponse CloneReplica(const std::string& uuid, const net::HttpRequest& req);
   net::HttpResponse VerifyReplica(const std::string& uuid, const net::HttpRequest& req);
-  // Gives each GET /api/replicas entry ({"job", "vm", "pool", "sr", ...}) the "uuid", "name",
-  // "chain_length", "size", "physical_utilisation" and "disks" of its newest complete replica VM
-  // on its pool, and "age_s" from that replica's datetime (all null, age_s kept, when the pool
-  // has none or cannot be reached: the listing never fails for a pool).
+  // Gives each GET /api/replicas entry ({"job", "vm", "pool", "sr", ...}) its "pool_name" (the
+  // stored pool's) and the "uuid", "name", "sr_name", "chain_length", "size",
+  // "physical_utilisation" and "disks" of its newest complete replica VM on its pool, and
+  // "age_s" from that replica's datetime (all null, age_s kept, when the pool has none or
+  // cannot be reached: the listing never fails for a pool).
   // Each pool's replicas, listed at most once per request; nullopt when the pool is not
   // stored or cannot be listed (logged).
   using PoolReplicaCache = std::map<std::string, std::optional<std::vector<engine::ReplicaEntry>>>;

@@ -66,7 +66,15 @@ const std::vector<engine::ReplicaEntry>* DaemonApi::PoolReplicas(PoolReplicaCach
 
 void DaemonApi::AddReplicaVms(nlohmann::json& entries, PoolReplicaCache& cache) {
   const int64_t now_s = env_->NowUnixMicros() / 1000000;
+  std::map<std::string, std::string> pool_names;
+  if (auto pools = store_->ListPools(); pools.ok()) {
+    for (const PoolConfig& p : *pools) pool_names[p.id] = p.name;
+  }
   for (nlohmann::json& e : entries) {
+    auto pool_name = pool_names.find(e["pool"].get<std::string>());
+    e["pool_name"] =
+        pool_name == pool_names.end() ? nlohmann::json() : nlohmann::json(pool_name->second);
+    e["sr_name"] = nullptr;
     e["uuid"] = nullptr;
     e["name"] = nullptr;
     e["chain_length"] = nullptr;
@@ -89,6 +97,7 @@ void DaemonApi::AddReplicaVms(nlohmann::json& entries, PoolReplicaCache& cache) 
     if (best) {
       e["uuid"] = best->uuid;
       e["name"] = best->name;
+      if (!best->sr_name.empty()) e["sr_name"] = best->sr_name;
       if (best->delta_chain_length >= 0) e["chain_length"] = best->delta_chain_length;
       e["size"] = best->virtual_size;
       e["physical_utilisation"] = best->physical_utilisation;

@@ -380,11 +380,15 @@ TEST_F(DaemonApiCloneTest, ListingCarriesChainLengthSizeAndAge) {
   EXPECT_EQ(e1["physical_utilisation"], 5 << 20);
   EXPECT_EQ(e1["disks"], 2);
   EXPECT_EQ(e1["age_s"], 900);
+  EXPECT_EQ(e1["pool_name"], "dr-site");
+  EXPECT_EQ(e1["sr_name"], "sr-fast");
   const json& e2 = by_vm[kVm2];
   EXPECT_EQ(e2["uuid"], nullptr);
   EXPECT_EQ(e2["chain_length"], nullptr);
   EXPECT_EQ(e2["size"], nullptr);
   EXPECT_EQ(e2["age_s"], 600);
+  EXPECT_EQ(e2["pool_name"], "dr-site");
+  EXPECT_EQ(e2["sr_name"], nullptr);
   ASSERT_EQ(answer["orphans"].size(), 1u);
   EXPECT_EQ(answer["orphans"][0]["chain_length"], nullptr);
   EXPECT_EQ(answer["orphans"][0]["size"], 24 << 20);
