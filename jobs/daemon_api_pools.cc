@@ -140,7 +140,8 @@ net::HttpResponse DaemonApi::TestPool(const std::string& id) {
   }
   nlohmann::json vms = nlohmann::json::array();
   for (const PoolVmInfo& vm : inventory->vms) {
-    vms.push_back({{"uuid", vm.uuid}, {"name", vm.name}, {"tags", vm.tags}});
+    vms.push_back(
+        {{"uuid", vm.uuid}, {"name", vm.name}, {"tags", vm.tags}, {"replica", vm.replica}});
   }
   return JsonResponse(200, {{"ok", true}, {"srs", srs}, {"networks", networks}, {"vms", vms}});
 }

@@ -39,6 +39,7 @@ struct PoolVmInfo {
   std::string uuid;
   std::string name;
   std::vector<std::string> tags;
+  bool replica = false;  // a job's replica (xo:backup:job, start blocked): never a source VM
 };
 
 // What `pool test` shows: the SRs, the networks and the VMs (no templates, snapshots or control

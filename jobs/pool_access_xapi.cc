@@ -65,7 +65,11 @@ Result<PoolInventory> XapiPoolAccess::Inventory(const PoolConfig& pool) {
   XCR_ASSIGN_OR_RETURN(auto vms, xapi::GetAllRecords<xapi::VmRecord>(*conn));
   for (const auto& [ref, vm] : vms) {
     if (vm.is_a_template || vm.is_a_snapshot || vm.is_control_domain) continue;
-    PoolVmInfo info{vm.uuid, vm.name_label, {}};
+    PoolVmInfo info{vm.uuid, vm.name_label, {}, false};
+    // As the smart mode tells them apart (job_vm_resolver.cc), so the editor does not offer one.
+    auto job = vm.other_config.find(std::string(engine::keys::kJob));
+    info.replica = job != vm.other_config.end() && !job->second.empty() &&
+                   vm.blocked_operations.count("start") > 0;
     auto tags = vm.raw.find("tags");
     if (tags != vm.raw.end() && tags->second.is_array()) {
       for (const xapi::Value& t : tags->second.array()) {

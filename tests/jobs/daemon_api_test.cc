@@ -263,7 +263,8 @@ TEST_F(DaemonApiTest, TestListsSrsNetworksAndVmsOrSaysWhatFailed) {
   std::string id = AddPool();
   pools_.inventory.srs = {{"sr-uuid", "Local storage", 100, 400}};
   pools_.inventory.networks = {{"net-uuid", "Pool-wide network associated with eth0", "xenbr0"}};
-  pools_.inventory.vms = {{kVm1, "web-01", {"prod"}}};
+  pools_.inventory.vms = {{kVm1, "web-01", {"prod"}, false},
+                          {kVm2, "web-01 - nightly - (20261207T220113Z)", {}, true}};
   auto r = Call("POST", "/api/pools/" + id + "/test");
   ASSERT_EQ(r.status, 200) << r.body;
   json t = Body(r);
@@ -273,7 +274,9 @@ TEST_F(DaemonApiTest, TestListsSrsNetworksAndVmsOrSaysWhatFailed) {
   EXPECT_EQ(t["networks"], json::array({{{"uuid", "net-uuid"},
                                          {"name", "Pool-wide network associated with eth0"},
                                          {"bridge", "xenbr0"}}}));
-  EXPECT_EQ(t["vms"][0], json({{"uuid", kVm1}, {"name", "web-01"}, {"tags", {"prod"}}}));
+  EXPECT_EQ(t["vms"][0],
+            json({{"uuid", kVm1}, {"name", "web-01"}, {"tags", {"prod"}}, {"replica", false}}));
+  EXPECT_EQ(t["vms"][1]["replica"], true);
   pools_.inventory_status = Status::Unavailable("pool 'dr-site': no URL answered");
   t = Body(Call("POST", "/api/pools/" + id + "/test"));
   EXPECT_FALSE(t["ok"].get<bool>());

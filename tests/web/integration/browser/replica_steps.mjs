@@ -4,7 +4,8 @@
 //     and shows "replica verified", as POST /api/replicas/UUID/verify answered;
 //   smartModeSteps: the job edited from explicit VMs to smart mode (by pool), saved, the editor
 //     reloaded shows the smart selection and GET /api/jobs/ID has it without `ids`; then back to
-//     explicit VMs, stored without the pattern's keys (the merge patch nulls the old mode's keys).
+//     explicit VMs (the replica not offered among them), stored without the pattern's keys (the
+//     merge patch nulls the old mode's keys).
 // `check(page, name)` screenshots the page and runs axe on it (ui_flow.mjs).
 import assert from 'node:assert/strict'
 
@@ -70,7 +71,9 @@ export async function smartModeSteps(page, base, check) {
 
   // And back to the explicit VM: stored without the pattern.
   await page.getByRole('radio', { name: 'These VMs' }).check()
-  await page.locator(`input[data-vm="${vm}"]`).check()  // the replica on dst is listed too
+  // The replica on dst (a VM named after sim-vm-1) is not offered as a source.
+  assert.equal(await page.getByLabel(/sim-vm-1/).count(), 1, 'only the source VM is offered')
+  await page.locator(`input[data-vm="${vm}"]`).check()
   await page.getByRole('button', { name: 'Save' }).click()
   await page.getByRole('heading', { name: 'Jobs' }).waitFor()
   stored = (await apiGet(page, `/api/jobs/${job.id}`)).vms

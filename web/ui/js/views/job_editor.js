@@ -132,7 +132,8 @@ export async function jobEditorView(jobId) {
   const search = h('input', { type: 'search', placeholder: 'name, tag or pool', 'aria-label': 'Search VMs' });
   const chosen = new Set(job.vms.ids || []);
   const vmList = h('ul', { class: 'tasks', 'aria-label': 'VMs' });
-  const allVms = inv.flatMap((p) => p.vms.map((v) => ({ ...v, pool: p.pool })));
+  // Replicas are never a job's source VMs (the smart mode skips them too).
+  const allVms = inv.flatMap((p) => p.vms.filter((v) => !v.replica).map((v) => ({ ...v, pool: p.pool })));
   const drawVms = () => {
     const q = search.value.toLowerCase();
     vmList.replaceChildren(...allVms
