@@ -5,7 +5,8 @@
 //   smartModeSteps: the job edited from explicit VMs to smart mode (by pool), saved, the editor
 //     reloaded shows the smart selection and GET /api/jobs/ID has it without `ids`; then back to
 //     explicit VMs (the replica not offered among them), stored without the pattern's keys (the
-//     merge patch nulls the old mode's keys).
+//     merge patch nulls the old mode's keys);
+//   cloneReplicaSteps: a DR clone, named and started, from the Replicas page (below).
 // `check(page, name)` screenshots the page and runs axe on it (ui_flow.mjs).
 import assert from 'node:assert/strict'
 
@@ -78,4 +79,39 @@ export async function smartModeSteps(page, base, check) {
   await page.getByRole('heading', { name: 'Jobs' }).waitFor()
   stored = (await apiGet(page, `/api/jobs/${job.id}`)).vms
   assert.deepEqual(stored, { ids: [vm] }, `the explicit selection is stored alone: ${JSON.stringify(stored)}`)
+}
+
+// cloneReplicaSteps: disaster recovery from the Replicas page — Clone, confirmed with a name and
+// "Start it", makes a started VM on the replica's pool (POST /api/replicas/UUID/clone); the pool's
+// contents then list it as an ordinary VM (not a replica), and the replica itself stays listed.
+export async function cloneReplicaSteps(page, base, check) {
+  await page.goto(`${base}#/replicas`)
+  await page.getByRole('heading', { name: 'Replicas' }).waitFor()
+  const before = await apiGet(page, '/api/replicas')
+  const listed = before.replicas.find((r) => r.uuid)
+  assert.ok(listed, `a replica VM is listed: ${JSON.stringify(before)}`)
+  const row = page.locator(`tr[data-replica="${listed.uuid}"]`)
+  await row.getByRole('button', { name: /^Clone / }).click()
+  const dialog = page.getByRole('dialog', { name: 'Clone this replica?' })
+  await dialog.getByLabel('Name of the new VM').fill('sim-vm-1 DR drill')
+  await dialog.getByLabel('Start it').check()
+  await check(page, 'replica-clone-confirm')
+  await dialog.getByRole('button', { name: 'Clone', exact: true }).click()
+  const toast = page.locator('#toast').filter({ hasText: 'Clone created' })
+  await toast.waitFor({ timeout: 120000 })
+  const text = await toast.textContent()
+  assert.match(text, /^Clone created: sim-vm-1 DR drill [0-9a-f-]{36}, started$/, `the clone's answer: ${text}`)
+  await check(page, 'replica-cloned')
+
+  // The clone is an ordinary VM of the target pool; the replica is untouched and still listed.
+  const after = await apiGet(page, '/api/replicas')
+  assert.ok(after.replicas.some((r) => r.uuid === listed.uuid), 'the replica stays')
+  assert.ok(!JSON.stringify(after).includes('DR drill'), `the clone is no replica and no orphan: ${JSON.stringify(after)}`)
+  const pools = await apiGet(page, '/api/pools')
+  const dst = pools.find((p) => p.id === listed.pool)
+  assert.ok(dst, `the replica's pool is stored: ${listed.pool}`)
+  await page.goto(`${base}#/pools`)
+  await page.getByRole('button', { name: `Show the SRs, networks and VMs of pool ${dst.name}` }).click()
+  await page.locator('caption', { hasText: `VMs of ${dst.name}` }).waitFor()
+  await page.getByRole('cell', { name: 'sim-vm-1 DR drill', exact: true }).waitFor()
 }

@@ -1,8 +1,8 @@
 // The web UI in a real browser, as a user goes through it: `xcr serve --listen` and two HTTPS
 // xapi-sim pools; Debian's chromium driven by playwright-core. Log in, add both pools (the
 // fingerprint shown must be the simulator's), create a job in the editor (schedule preview
-// shown), run it and watch it to success, see the dashboard green; every page at 1280 px and at
-// phone width, screenshots into the build folder, no console errors, and axe-core finds no
+// shown), run it and watch it to success, see the dashboard green, verify and clone the
+// replica; every page at 1280 px and at phone width, screenshots into the build folder, no console errors, and axe-core finds no
 // serious or critical accessibility violation on any page.
 // usage: node ui_flow.mjs XCR XAPI_SIM CHROMIUM SCREENSHOT_DIR
 import assert from 'node:assert/strict'
@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync, chmodSync } from 'node:fs'
 import path from 'node:path'
 import { chromium } from 'playwright-core'
 import { Harness } from './harness.mjs'
-import { verifyReplicaSteps, smartModeSteps } from './replica_steps.mjs'
+import { verifyReplicaSteps, smartModeSteps, cloneReplicaSteps } from './replica_steps.mjs'
 
 const [xcr, sim, browserPath, shots] = process.argv.slice(2)
 mkdirSync(shots, { recursive: true })
@@ -115,6 +115,7 @@ try {
   await check(page, 'replicas')
   await verifyReplicaSteps(page, base, check)
   await smartModeSteps(page, base, check)
+  await cloneReplicaSteps(page, base, check)
 
   // The keyboard: from the login form to the dashboard without a mouse.
   const phone = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 390, height: 844 }, isMobile: true })
