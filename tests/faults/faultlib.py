@@ -293,15 +293,17 @@ def lease_of(src, vm_ref):
     return oc.get(K_LEASE), oc.get(K_LEASE_GUARD)
 
 
-def expire_lease(src, vm_ref):
-    """A killed run cannot release its lease, nor the lease's guard when it died holding it; they
-    stay until they expire (the lease's ttl, the guard's 60 s). The suite stands for that time
-    passing: their expiry is moved into the past, so the recovery run takes them over the way it
-    would after the ttl. Returns (lease was left, guard was left)."""
+def expire_lease(src, vm_ref, lease_too=True):
+    """A killed run cannot release its lease, nor the lease's guard when it died holding it. Its
+    lease names this host and a process that is gone: the next run takes it over at once (no
+    expiry moved: the suite checks that). Its guard stays until it expires (60 s): the suite
+    stands for that time passing by moving its expiry into the past, as it does for the lease too
+    when `lease_too` (a lease left by a run that was not killed). Returns (lease was left, guard
+    was left)."""
     oc = src.call("VM.get_other_config", vm_ref)
     past = int(time.time()) - 1
     lease, guard = oc.get(K_LEASE), oc.get(K_LEASE_GUARD)
-    if lease:
+    if lease and lease_too:
         src.call("VM.remove_from_other_config", vm_ref, K_LEASE)
         src.call("VM.add_to_other_config", vm_ref, K_LEASE,
                  re.sub(r"expires=\d+", "expires=%d" % past, lease))
