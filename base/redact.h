@@ -2,7 +2,9 @@
 // authority is replaced by "<user info>@", so a password typed into a URL never reaches a
 // message, a log line or JSON output. Every message that prints a URL a user gave passes it
 // through here. Text that is not a URL is returned unchanged unless it holds an '@' before the
-// first '/', '?' or '#' after "://" (then that part is replaced the same way).
+// first '/', '?' or '#' after "://" (then that part is replaced the same way). Not libcurl's
+// URL API (xapi/http_url.h): redaction must also cover text that no URL parser accepts (a typo,
+// a refused scheme: the password in it still must not be shown), and base/ has no libcurl.
 // Thread-safety: a pure function.
 #ifndef XCR_BASE_REDACT_H_
 #define XCR_BASE_REDACT_H_

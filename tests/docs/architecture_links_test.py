@@ -3,8 +3,9 @@
 
 Reads every target_link_libraries line of the product's folders, keeps the project's own targets
 (those made by add_library/add_executable there), and compares them, target by target, with the
-"Link lines" table of docs/architecture.md. Also checks the rule that no production binary links
-the simulator, directly or through another library.
+"Link lines" table of docs/architecture.md. Also checks two rules: no production binary links the
+simulator, directly or through another library; no library links cli/ (terminal code is the
+binaries').
 usage: architecture_links_test.py SOURCE_DIR
 """
 import re
@@ -78,6 +79,9 @@ def main():
             problems.append("production binary %s not found" % binary)
         elif reaches(built, binary, "xcr_sim"):
             problems.append("production binary %s links the simulator (xcr_sim)" % binary)
+    for target in sorted(built):
+        if target.startswith("xcr_") and target != "xcr_cli" and "xcr_cli" in built[target]:
+            problems.append("library %s links xcr_cli (terminal code belongs to binaries)" % target)
     if problems:
         fail("docs/architecture.md and the CMake files disagree:\n  " + "\n  ".join(problems))
     print("architecture links: %d targets agree" % len(built))
