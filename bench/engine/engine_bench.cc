@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "base/logging.h"
+#include "cli/command_line.h"
 #include "xapi/api.h"
 #include "xapi/connection.h"
 #include "xapi/disk_transfer.h"
@@ -454,31 +455,19 @@ int Main(int argc, char** argv) {
   bool https = true;
   uint64_t link_mbps = 250;
   std::string parent = DefaultParentDir();
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (i + 1 >= argc) {
-      std::cerr << "usage: engine_bench [--data-mib N] [--virtual-gib G] [--reps R] [--https 0|1] "
-                   "[--dir DIR] [--link-mbps M]\n";
-      return 2;
-    }
-    const char* v = argv[++i];
-    if (a == "--data-mib") {
-      data_mib = std::strtoull(v, nullptr, 10);
-    } else if (a == "--virtual-gib") {
-      virtual_gib = std::strtoull(v, nullptr, 10);
-    } else if (a == "--reps") {
-      reps = std::max(1, std::atoi(v));
-    } else if (a == "--https") {
-      https = std::atoi(v) != 0;
-    } else if (a == "--link-mbps") {
-      link_mbps = std::strtoull(v, nullptr, 10);
-    } else if (a == "--dir") {
-      parent = v;
-    } else {
-      std::cerr << "engine_bench: unknown flag " << a << "\n";
-      return 2;
-    }
-  }
+  int https_flag = 1;
+  CLI::App app("engine_bench");
+  cli::SetUsage(&app,
+                "usage: engine_bench [--data-mib N] [--virtual-gib G] [--reps R] [--https 0|1]\n"
+                "                    [--dir DIR] [--link-mbps M]\n");
+  app.add_option("--data-mib", data_mib)->check(CLI::PositiveNumber);
+  app.add_option("--virtual-gib", virtual_gib)->check(CLI::PositiveNumber);
+  app.add_option("--reps", reps)->check(CLI::PositiveNumber);
+  app.add_option("--https", https_flag)->check(CLI::Range(0, 1));
+  app.add_option("--dir", parent);
+  app.add_option("--link-mbps", link_mbps)->check(CLI::NonNegativeNumber);
+  if (auto rc = cli::Parse(&app, "engine_bench", {argv + 1, argv + argc})) return *rc;
+  https = https_flag != 0;
   SetLogLevel(LogLevel::kWARN);
   setenv("XCR_PASSWORD", "xapi-sim", 1);
   std::string tmpl = parent + "/xcr-engine-bench-XXXXXX";

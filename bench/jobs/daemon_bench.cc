@@ -29,6 +29,7 @@
 #include "base/logging.h"
 #include "base/uuid.h"
 #include "bench/jobs/process_usage.h"
+#include "cli/command_line.h"
 #include "jobs/daemon.h"
 #include "jobs/engine_launcher.h"
 #include "jobs/sqlite_store.h"
@@ -123,13 +124,14 @@ int Main(int argc, char** argv) {
   size_t jobs = 1000, vms_per_job = 10;
   int idle_s = 5;
   std::string dir = "/dev/shm/xcr-daemon-bench";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--jobs")) jobs = std::strtoul(argv[i + 1], nullptr, 10);
-    if (!std::strcmp(argv[i], "--vms-per-job"))
-      vms_per_job = std::strtoul(argv[i + 1], nullptr, 10);
-    if (!std::strcmp(argv[i], "--idle-s")) idle_s = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
-  }
+  CLI::App app("daemon_bench");
+  cli::SetUsage(&app,
+                "usage: daemon_bench [--jobs N] [--vms-per-job N] [--idle-s S] [--dir DIR]\n");
+  app.add_option("--jobs", jobs)->check(CLI::PositiveNumber);
+  app.add_option("--vms-per-job", vms_per_job)->check(CLI::PositiveNumber);
+  app.add_option("--idle-s", idle_s)->check(CLI::NonNegativeNumber);
+  app.add_option("--dir", dir);
+  if (auto rc = cli::Parse(&app, "daemon_bench", {argv + 1, argv + argc})) return *rc;
   SetLogLevel(LogLevel::kWARN);
   std::string cmd = "rm -rf '" + dir + "' && mkdir -p '" + dir + "'";
   if (std::system(cmd.c_str()) != 0) return 1;

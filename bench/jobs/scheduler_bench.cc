@@ -22,6 +22,7 @@
 #include "base/env.h"
 #include "base/logging.h"
 #include "bench/jobs/process_usage.h"
+#include "cli/command_line.h"
 #include "jobs/job.h"
 #include "jobs/schedule_expression.h"
 #include "jobs/scheduler.h"
@@ -104,11 +105,12 @@ int Main(int argc, char** argv) {
   int jobs = 1000;
   int vms_per_job = 10;
   int hours = 24;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--jobs")) jobs = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--vms-per-job")) vms_per_job = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--hours")) hours = std::atoi(argv[i + 1]);
-  }
+  CLI::App app("scheduler_bench");
+  cli::SetUsage(&app, "usage: scheduler_bench [--jobs N] [--vms-per-job N] [--hours H]\n");
+  app.add_option("--jobs", jobs)->check(CLI::PositiveNumber);
+  app.add_option("--vms-per-job", vms_per_job)->check(CLI::PositiveNumber);
+  app.add_option("--hours", hours)->check(CLI::PositiveNumber);
+  if (auto rc = cli::Parse(&app, "scheduler_bench", {argv + 1, argv + argc})) return *rc;
   // Planning is measured, not the log: the skips it logs (a job's two schedules firing in the
   // same minute queue its VMs once) would be stderr writes.
   SetLogLevel(LogLevel::kWARN);

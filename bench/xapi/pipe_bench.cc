@@ -17,6 +17,7 @@
 
 #include "base/env.h"
 #include "base/logging.h"
+#include "cli/command_line.h"
 #include "xapi/api.h"
 #include "xapi/connection.h"
 #include "xapi/disk_transfer.h"
@@ -44,11 +45,11 @@ class CountingSink : public Sink {
 int Main(int argc, char** argv) {
   uint64_t size_mib = 1024;
   int runs = 2;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--size-mib") size_mib = std::strtoull(argv[i + 1], nullptr, 10);
-    if (a == "--runs") runs = std::atoi(argv[i + 1]);
-  }
+  CLI::App app("xapi_pipe_bench");
+  cli::SetUsage(&app, "usage: xapi_pipe_bench [--size-mib N] [--runs N]\n");
+  app.add_option("--size-mib", size_mib)->check(CLI::PositiveNumber);
+  app.add_option("--runs", runs)->check(CLI::PositiveNumber);
+  if (auto rc = cli::Parse(&app, "xapi_pipe_bench", {argv + 1, argv + argc})) return *rc;
   SetLogLevel(LogLevel::kWARN);
   char tmpl[] = "/tmp/xcr-pipe-bench-XXXXXX";
   std::string dir = mkdtemp(tmpl);

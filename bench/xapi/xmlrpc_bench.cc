@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command_line.h"
 #include "tests/xapi/large_answer.h"
 #include "xapi/result_shape.h"
 #include "xapi/xmlrpc.h"
@@ -33,11 +34,11 @@ double Median(std::vector<double> v) {
 
 int Main(int argc, char** argv) {
   int vms = 1000, runs = 9;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string a = argv[i];
-    if (a == "--vms") vms = std::atoi(argv[i + 1]);
-    if (a == "--runs") runs = std::max(1, std::atoi(argv[i + 1]));
-  }
+  CLI::App app("xapi_xmlrpc_bench");
+  cli::SetUsage(&app, "usage: xapi_xmlrpc_bench [--vms N] [--runs N]\n");
+  app.add_option("--vms", vms)->check(CLI::PositiveNumber);
+  app.add_option("--runs", runs)->check(CLI::PositiveNumber);
+  if (auto rc = cli::Parse(&app, "xapi_xmlrpc_bench", {argv + 1, argv + argc})) return *rc;
   const std::string xml = testing::LargeVmRecordsAnswer(vms);
   std::vector<double> ours, dom;
   for (int r = 0; r < runs; ++r) {  // alternated, so load changes hit both alike
