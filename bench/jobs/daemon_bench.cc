@@ -31,6 +31,7 @@
 #include "bench/jobs/process_usage.h"
 #include "cli/command_line.h"
 #include "jobs/daemon.h"
+#include "jobs/daemon_api.h"
 #include "jobs/engine_launcher.h"
 #include "jobs/sqlite_store.h"
 
@@ -51,6 +52,31 @@ double StatusMiB(const char* key) {
 }
 
 // Ends every run successfully, on its own thread (never from inside StartRun).
+// GET /api/status asks no pool; every pool operation is refused, so nothing here reaches one.
+class NoPools : public PoolAccess {
+ public:
+  Result<std::string> ProbeFingerprint(const std::string&) override { return Refused(); }
+  Status CheckLogin(const PoolConfig&) override { return Refused(); }
+  Result<PoolInventory> Inventory(const PoolConfig&) override { return Refused(); }
+  Result<PurgeTotals> PurgeJob(const PoolConfig&, const std::string&, const std::string&) override {
+    return Refused();
+  }
+  Result<std::vector<engine::ReplicaEntry>> ListReplicas(const PoolConfig&) override {
+    return Refused();
+  }
+  Result<ReplicaClone> CloneReplica(const PoolConfig&, const std::string&, const std::string&,
+                                    bool) override {
+    return Refused();
+  }
+  Result<ReplicaVerification> VerifyReplica(const PoolConfig&, const std::vector<PoolConfig>&,
+                                            const std::string&) override {
+    return Refused();
+  }
+
+ private:
+  static Status Refused() { return Status::NotSupported("the benchmark reaches no pool"); }
+};
+
 class InstantLauncher : public VmRunLauncher {
  public:
   explicit InstantLauncher(Env* env) : env_(env), worker_([this] { Work(); }) {}
@@ -215,6 +241,32 @@ int Main(int argc, char** argv) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   double run_cpu = CpuSeconds() - run_cpu0;
   double rss_after = StatusMiB("VmRSS:");
+  double peak_run = StatusMiB("VmHWM:");
+
+  // GET /api/status with every VM run once: each VM's state, lag against its schedule and next
+  // run, as `xcr status` and the web dashboard ask for it.
+  NoPools no_pools;
+  DaemonApiOptions ao;
+  ao.store = store->get();
+  ao.control = &daemon;
+  ao.pools = &no_pools;
+  ao.env = env;
+  DaemonApi api(ao);
+  net::HttpRequest status_req;
+  status_req.method = "GET";
+  status_req.target = "/api/status";
+  status_req.path = "/api/status";
+  constexpr int kStatusRequests = 10;
+  size_t status_bytes = 0;
+  int status_code = 0;
+  double status_cpu0 = CpuSeconds();
+  for (int i = 0; i < kStatusRequests; ++i) {
+    net::HttpResponse r = api.Handle(status_req);
+    status_code = r.status;
+    status_bytes = r.body.size();
+  }
+  double status_cpu = (CpuSeconds() - status_cpu0) / kStatusRequests;
+  double rss_status = StatusMiB("VmRSS:");
   daemon.Stop();
 
   std::printf("inventory: %zu jobs, %zu VMs (store filled in %.1f s)\n", jobs, jobs * vms_per_job,
@@ -227,7 +279,12 @@ int Main(int argc, char** argv) {
   std::printf(
       "run now of every job: %zu VM runs in %.1f s (%.1f s CPU), %.1f MiB after; peak %.1f "
       "MiB\n",
-      queued, run_s, run_cpu, rss_after, StatusMiB("VmHWM:"));
+      queued, run_s, run_cpu, rss_after, peak_run);
+  std::printf(
+      "GET /api/status (HTTP %d, %zu VM entries' lag, state and next run): %.3f s CPU per request, "
+      "%.1f MiB answer, %.1f MiB resident after, peak %.1f MiB\n",
+      status_code, jobs * vms_per_job, status_cpu, status_bytes / 1048576.0, rss_status,
+      StatusMiB("VmHWM:"));
   return 0;
 }
 
