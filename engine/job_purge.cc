@@ -60,7 +60,8 @@ PurgeCounts PurgePlan::counts() const {
 }
 
 PurgePlan PlanJobPurge(const PoolInventory& inv, const std::string& job_id,
-                       const std::string& job_name, int64_t now_unix_s) {
+                       const std::string& job_name, int64_t now_unix_s, OwnerProbe* probe,
+                       const std::string& this_host) {
   PurgePlan plan;
   if (job_id.empty()) return plan;
   const std::string name = job_name.empty() ? job_id : job_name;
@@ -76,7 +77,7 @@ PurgePlan PlanJobPurge(const PoolInventory& inv, const std::string& job_id,
     } else if (const VmView* parent = v.is_a_snapshot ? inv.Vm(v.snapshot_of) : nullptr;
                parent && IsUntaggedRunSnapshot(v, *parent, name) &&
                !IsLiveLease(std::string(ConfigValue(parent->other_config, keys::kLease)),
-                            now_unix_s)) {
+                            now_unix_s, probe, this_host)) {
       item.kind = PurgeKind::kSnapshot;
       item.vm_uuid = parent->uuid;
     } else {
@@ -142,12 +143,12 @@ PurgePlan PlanJobPurge(const PoolInventory& inv, const std::string& job_id,
 }
 
 std::string LiveRunOfJob(const std::vector<VmView>& vms, const std::string& job_id,
-                         int64_t now_unix_s) {
+                         int64_t now_unix_s, OwnerProbe* probe, const std::string& this_host) {
   for (const VmView& v : vms) {
     // A snapshot copies the VM's other_config, lease included: only a VM's own lease counts.
     if (v.is_a_snapshot || v.is_a_template) continue;
     std::string value(ConfigValue(v.other_config, keys::kLease));
-    if (value.empty() || !IsLiveLease(value, now_unix_s)) continue;
+    if (value.empty() || !IsLiveLease(value, now_unix_s, probe, this_host)) continue;
     auto info = LeaseInfo::Decode(value);
     if (info.ok() && info->job_id == job_id) return LeaseHeldMessage(*info, v.name_label);
   }
@@ -163,9 +164,10 @@ Result<PurgePlan> ListJobPurge(xapi::Connection* conn, const std::string& job_id
     return inventory.status().WithContext("list the objects of pool '" + conn->master_url() + "'");
   }
   int64_t now = env->NowUnixMicros() / 1000000;
-  PurgePlan plan = PlanJobPurge(*inventory, job_id, options.job_name, now);
+  PurgePlan plan =
+      PlanJobPurge(*inventory, job_id, options.job_name, now, options.probe, options.host);
   plan.pool = conn->master_url();
-  plan.refused = LiveRunOfJob(inventory->vms, job_id, now);
+  plan.refused = LiveRunOfJob(inventory->vms, job_id, now, options.probe, options.host);
   for (xapi::Connection* other : options.lease_pools) {
     if (!plan.refused.empty()) break;
     if (other == nullptr || other == conn) continue;
@@ -174,7 +176,7 @@ Result<PurgePlan> ListJobPurge(xapi::Connection* conn, const std::string& job_id
       return vms.status().WithContext("check the run leases on pool '" + other->master_url() +
                                       "' before purging job " + job_id);
     }
-    plan.refused = LiveRunOfJob(vms->vms, job_id, now);
+    plan.refused = LiveRunOfJob(vms->vms, job_id, now, options.probe, options.host);
   }
   return plan;
 }

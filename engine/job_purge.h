@@ -28,6 +28,7 @@
 #include "base/env.h"
 #include "base/result.h"
 #include "engine/pool_inventory.h"
+#include "engine/run_lease.h"
 #include "xapi/connection.h"
 
 namespace xcr::engine {
@@ -40,6 +41,9 @@ struct PurgeOptions {
   // purging a target pool, whose lease is on the source VM. This pool is always checked.
   std::vector<xapi::Connection*> lease_pools;
   Env* env = nullptr;  // the clock leases expire on; null = Env::Default()
+  // Tells a lease of a dead owner on this host (IsLiveLease): such a lease refuses nothing.
+  OwnerProbe* probe = nullptr;  // null = ProcOwnerProbe::Default()
+  std::string host;             // this host's name as leases carry it; "" = this machine's
 };
 
 struct PurgeCounts {
@@ -72,15 +76,17 @@ struct PurgePlan {
 };
 
 // The plan, as a pure function of the pool's inventory (no refusal: see LiveRunOfJob). An
-// untagged snapshot of a VM under a live lease of any run (at now_unix_s) is left: that run may
-// be about to tag it.
+// untagged snapshot of a VM under a live lease of any run (IsLiveLease at now_unix_s, with
+// `probe` and `this_host`) is left: that run may be about to tag it.
 PurgePlan PlanJobPurge(const PoolInventory& inventory, const std::string& job_id,
-                       const std::string& job_name, int64_t now_unix_s);
+                       const std::string& job_name, int64_t now_unix_s, OwnerProbe* probe = nullptr,
+                       const std::string& this_host = "");
 
-// LeaseHeldMessage() of the first live lease (at now_unix_s) of a run of job_id on these VMs;
-// "" if none.
+// LeaseHeldMessage() of the first live lease (IsLiveLease at now_unix_s, with `probe` and
+// `this_host`: a dead owner's lease is not live) of a run of job_id on these VMs; "" if none.
 std::string LiveRunOfJob(const std::vector<VmView>& vms, const std::string& job_id,
-                         int64_t now_unix_s);
+                         int64_t now_unix_s, OwnerProbe* probe = nullptr,
+                         const std::string& this_host = "");
 
 // Dry run: what PurgeJob would remove from this pool now, and `refused` when a live run of the
 // job forbids it. Errors: the pool cannot be listed.

@@ -227,9 +227,12 @@ std::string LeaseHeldMessage(const LeaseInfo& held, const std::string& vm_label)
          held.host + ", since " + Rfc3339(held.since) + ")";
 }
 
-bool IsLiveLease(const std::string& value, int64_t now_unix_seconds) {
+bool IsLiveLease(const std::string& value, int64_t now_unix_seconds, OwnerProbe* probe,
+                 const std::string& this_host) {
   auto info = LeaseInfo::Decode(value);
-  return info.ok() && info->expires > now_unix_seconds;
+  if (!info.ok() || info->expires <= now_unix_seconds) return false;
+  OwnerProbe& p = probe ? *probe : *ProcOwnerProbe::Default();
+  return !DeadOwnerReason(*info, this_host.empty() ? ThisHost() : this_host, p).has_value();
 }
 
 RunLease::RunLease(std::unique_ptr<LeaseStore> store, LeaseOptions options, LeaseInfo info)

@@ -174,8 +174,12 @@ Result<std::unique_ptr<RunLease>> AcquireVmLease(xapi::Connection& conn, const s
 // "a run of job X for VM Y is in progress (host H, since T)".
 std::string LeaseHeldMessage(const LeaseInfo& held, const std::string& vm_label);
 
-// True if `value` (keys::kLease of a VM) is a lease that has not expired at `now_unix_seconds`.
-bool IsLiveLease(const std::string& value, int64_t now_unix_seconds);
+// True if `value` (keys::kLease of a VM) is a lease that has not expired at `now_unix_seconds`
+// and whose owner is not certainly dead (DeadOwnerReason seen from `this_host`, "" = this
+// machine's name, asking `probe`, null = ProcOwnerProbe::Default()): what another run, a purge
+// or a heal must respect.
+bool IsLiveLease(const std::string& value, int64_t now_unix_seconds, OwnerProbe* probe = nullptr,
+                 const std::string& this_host = "");
 
 // Renews a lease every ttl/3 on its own thread, watching the Env clock in steps of `poll` so
 // it stops promptly. cancel_flag() becomes true when the caller's `external` flag does or a

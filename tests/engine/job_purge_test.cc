@@ -11,6 +11,16 @@ namespace {
 
 constexpr int64_t kNow = 1795426867;
 
+// One machine in memory whose only live process is pid 7, started at "100".
+class OneProcessProbe : public OwnerProbe {
+ public:
+  std::string BootId() override { return "boot-1"; }
+  Result<std::string> StartTime(int64_t pid) override {
+    if (pid == 7) return std::string("100");
+    return Status::NotFound("no process " + std::to_string(pid));
+  }
+};
+
 class PlanJobPurgeTest : public ::testing::Test {
  protected:
   VdiView& Vdi(const std::string& ref, StringMap oc = {}, const std::string& type = "user") {
@@ -141,6 +151,35 @@ TEST_F(PlanJobPurgeTest, UntaggedSnapshotByExactNameUnlessALiveRunMayTagIt) {
   EXPECT_EQ(LiveRunOfJob(inv_.vms, "job-1", kNow), "");
   EXPECT_EQ(LiveRunOfJob(inv_.vms, "job-3", kNow), LeaseHeldMessage(lease, "web-01"));
   EXPECT_EQ(LiveRunOfJob(inv_.vms, "job-3", kNow + 100), "") << "expired";
+}
+
+TEST_F(PlanJobPurgeTest, ADeadOwnersLeaseOnThisHostRefusesNothing) {
+  Vdi("d-vm");
+  VmView& vm = Vm("vm", {}, {"d-vm"});
+  vm.name_label = "web-01";
+  Vdi("d-snap");
+  VmView& snap = Vm("snap", {}, {"d-snap"});
+  snap.is_a_snapshot = true;
+  snap.snapshot_of = "vm";
+  snap.name_label = "[xcr nightly] web-01";
+  LeaseInfo lease{"xcr-host", 9, "run", "job-1", kNow - 10, kNow + 100};
+  lease.start = "100";
+  lease.boot = "boot-1";
+  inv_.vms[0].other_config[std::string(keys::kLease)] = lease.Encode();
+  OneProcessProbe probe;
+  // Seen from another host, the lease is live until it expires: the purge is refused and the
+  // untagged snapshot (which its run may be about to tag) is left.
+  EXPECT_EQ(LiveRunOfJob(inv_.vms, "job-1", kNow, &probe, "other-host"),
+            LeaseHeldMessage(lease, "web-01"));
+  EXPECT_TRUE(PlanJobPurge(inv_, "job-1", "nightly", kNow, &probe, "other-host").items.empty());
+  // On its own host, pid 9 runs no more: the lease refuses nothing and the snapshot goes.
+  EXPECT_EQ(LiveRunOfJob(inv_.vms, "job-1", kNow, &probe, "xcr-host"), "");
+  EXPECT_EQ(PlanJobPurge(inv_, "job-1", "nightly", kNow, &probe, "xcr-host").counts().snapshots, 1);
+  // The owner alive (pid 7, the same start): live again.
+  lease.pid = 7;
+  inv_.vms[0].other_config[std::string(keys::kLease)] = lease.Encode();
+  EXPECT_EQ(LiveRunOfJob(inv_.vms, "job-1", kNow, &probe, "xcr-host"),
+            LeaseHeldMessage(lease, "web-01"));
 }
 
 }  // namespace
